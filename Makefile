@@ -1,0 +1,58 @@
+# Sổ Đoàn — every set-up step lives here, not in anyone's shell history.
+# `make help` lists the targets.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := .make
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+FLASK  := $(BIN)/flask --app server
+
+.DEFAULT_GOAL := help
+.PHONY: help install run db demo test test-pg lint format clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)/venv ## Create .venv and install the app with its test tools
+
+db: install ## Migrate the database (DATABASE_URL, default SQLite under instance/)
+	$(FLASK) db upgrade
+	$(FLASK) seed-catalogue
+
+demo: db ## Load the Cao Bằng demo data if the database is empty
+	$(FLASK) seed-demo --if-empty
+
+run: demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:5000 (gunicorn)
+	$(BIN)/gunicorn --preload --workers 2 --bind $(HOST):$(PORT) \
+	  --access-logfile - 'server:create_app()'
+
+test: install lint ## Install what the tests need and run the whole suite (SQLite)
+	$(BIN)/pytest
+
+test-pg: ## The whole suite again on PostgreSQL ($(PG_URL)), starting it if needed
+	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	TEST_DATABASE_URL=$(PG_URL) $(MAKE) --no-print-directory test
+
+lint: install ## ruff: lint and formatting check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check server sync schemas tests bench
+
+format: install ## ruff: fix what it can and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format server sync schemas tests bench
+
+clean: ## Remove the virtualenv and caches (keeps instance/ and its data)
+	rm -rf $(VENV) $(STAMP) .pytest_cache .ruff_cache

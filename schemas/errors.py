@@ -1,0 +1,67 @@
+"""Validation errors with a stable code and a Vietnamese and an English message.
+
+Every error a person may see is one of these, so the phone can show the Vietnamese text
+and a program can branch on ``code``. ``{…}`` placeholders are filled from the params.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("Bắt buộc phải nhập", "This field is required"),
+    "null": ("Không được để trống", "May not be empty"),
+    "invalid": ("Giá trị không hợp lệ", "Invalid value"),
+    "not_a_string": ("Phải là chữ", "Must be text"),
+    "not_an_integer": ("Phải là số nguyên", "Must be a whole number"),
+    "not_a_number": ("Phải là số", "Must be a number"),
+    "not_a_date": ("Ngày không hợp lệ (dd/mm/yyyy)", "Not a valid date"),
+    "not_a_datetime": ("Thời điểm không hợp lệ", "Not a valid date and time"),
+    "not_a_uuid": ("Mã định danh không hợp lệ", "Not a valid UUID"),
+    "not_a_mapping": ("Phải là một bảng giá trị", "Must be an object"),
+    "not_a_list": ("Phải là một danh sách", "Must be a list"),
+    "unknown_field": ("Trường không được hỗ trợ", "Unknown field"),
+    "too_long": ("Quá dài (tối đa {max} ký tự)", "Too long (at most {max} characters)"),
+    "blank": ("Không được để trống", "May not be blank"),
+    "too_small": ("Không được nhỏ hơn {min}", "Must be at least {min}"),
+    "too_large": ("Không được lớn hơn {max}", "Must be at most {max}"),
+    "not_one_of": ("Phải là một trong: {choices}", "Must be one of: {choices}"),
+    "ends_before_start": (
+        "Ngày kết thúc phải sau hoặc bằng ngày bắt đầu",
+        "The end date must not be before the start date",
+    ),
+    "date_out_of_range": (
+        "Ngày phải nằm trong khoảng {min} – {max}",
+        "The date must be between {min} and {max}",
+    ),
+    "unknown_type": ("Loại hoạt động không tồn tại", "Unknown activity type"),
+    "type_inactive": ("Loại hoạt động đã ngừng sử dụng", "This activity type is no longer used"),
+    "unknown_quantity": (
+        "Loại hoạt động này không có chỉ tiêu “{quantity}”",
+        "This activity type has no quantity “{quantity}”",
+    ),
+    "participants_exceed": (
+        "Số người tham gia không hợp lý",
+        "The number of participants is implausible",
+    ),
+}
+
+
+def problem(code: str, **params: Any) -> dict[str, Any]:
+    """One structured error: ``{"code", "message", "message_en"}`` plus its params."""
+    vi, en = MESSAGES[code]
+    out: dict[str, Any] = {
+        "code": code,
+        "message": vi.format(**params),
+        "message_en": en.format(**params),
+    }
+    if params:
+        out["params"] = params
+    return out
+
+
+def fail(code: str, **params: Any) -> ValidationError:
+    """A ValidationError carrying one structured problem (raise it)."""
+    return ValidationError([problem(code, **params)])

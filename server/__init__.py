@@ -1,0 +1,86 @@
+"""Sổ Đoàn server: the Flask app factory.
+
+Gunicorn and the Procfile call ``server:create_app()``; ``flask --app server …`` finds it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import ConfigError, from_environment
+from .database import describe, engine_options, probe
+from .extensions import csrf, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Exit status for a configuration the app cannot run with. Gunicorn treats 4 as "the app
+# failed to load" and stops instead of respawning workers in a loop.
+EXIT_CONFIG = 4
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, or from ``test_config`` laid over safe defaults."""
+    app = Flask(__name__, instance_relative_config=True)
+    try:
+        _configure(app, test_config)
+    except ConfigError as exc:
+        if test_config is not None:
+            raise
+        _die(str(exc))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+
+    from . import cli, errors, security
+    from .auth import views as auth_views
+    from .health import views as health_views
+
+    app.register_blueprint(health_views.bp)
+    app.register_blueprint(auth_views.bp)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    instance = Path(app.instance_path)
+    if test_config is None:
+        app.config.from_mapping(from_environment(os.environ, instance))
+    else:
+        environ = {"SECRET_KEY": "testing-secret-not-for-production"}
+        app.config.from_mapping(from_environment(environ, instance))
+        app.config["SODOAN_PROBE_DATABASE"] = False
+        app.config.from_mapping(test_config)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+
+    if app.config["SODOAN_PROBE_DATABASE"]:
+        reason = probe(uri)
+        if reason is not None:
+            raise ConfigError(
+                f"Không kết nối được cơ sở dữ liệu / cannot reach the database "
+                f"{describe(uri)}: {reason}"
+            )
+
+
+def _die(message: str) -> None:
+    """One clear line and a non-zero exit: people read this, not a stack trace."""
+    print(f"so-doan: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(EXIT_CONFIG)

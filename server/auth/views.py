@@ -1,0 +1,71 @@
+"""Dashboard sign-in with a cookie session (phones get device tokens instead)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from ..extensions import db
+from ..models import ROLE_LABELS, UNIT_KIND_LABELS, Role, UnitKind, User
+from .forms import LoginForm
+from .service import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def load_user() -> None:
+    user_id = session.get("user_id")
+    user = db.session.get(User, user_id) if user_id is not None else None
+    g.user = user if user is not None and user.is_active else None
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(**kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.path))
+        return view(**kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is None:
+            error = "Tên đăng nhập hoặc mật khẩu không đúng"
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            target = request.args.get("next", "")
+            # Only local paths: an open redirect would let a phishing link borrow our name.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("auth.home")
+            return redirect(target)
+    status = 401 if error else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    user = g.user
+    return render_template(
+        "auth/home.html",
+        user=user,
+        role_label=ROLE_LABELS[Role(user.role)],
+        kind_label=UNIT_KIND_LABELS[UnitKind(user.unit.kind)],
+    )

@@ -1,0 +1,96 @@
+"""``flask --app server …`` commands: seeding and first-admin set-up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from .extensions import db
+from .models import Role, Unit, User, normalise_username
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_catalogue_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("seed-catalogue")
+@with_appcontext
+def seed_catalogue_command() -> None:
+    """Add the movement's pillars, activity types and phases (safe in production)."""
+    from .seed.catalogue import seed_catalogue
+
+    added = seed_catalogue()
+    db.session.commit()
+    click.echo("Danh mục / catalogue: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing if any unit exists already.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the demo's 'last 12 months' end on (default: today).",
+)
+def seed_demo_command(if_empty: bool, today) -> None:
+    """Build the deterministic Cao Bằng demo: tree, users of every role, activities."""
+    if current_app.config["SODOAN_ENV"] == "production":
+        raise click.ClickException(
+            "Không nạp dữ liệu mẫu ở chế độ production / refusing demo data in production"
+        )
+    from .seed.demo import DEMO_PASSWORD, demo_logins, seed_demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Unit)):
+        click.echo("Đã có dữ liệu, bỏ qua dữ liệu mẫu / database not empty, demo skipped")
+        return
+    added = seed_demo(today.date() if today else date.today())
+    db.session.commit()
+    click.echo("Dữ liệu mẫu / demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+    click.echo(f"Tài khoản mẫu / demo logins (mật khẩu / password: {DEMO_PASSWORD}):")
+    for username, role, unit in demo_logins():
+        click.echo(f"  {username:<14} {role:<17} {unit}")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--username", required=True, help="Login name, often a phone number.")
+@click.option("--full-name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
+@click.option("--unit", "unit_code", required=True, help="Code of the user's home unit.")
+@click.password_option(help="Asked for when not given.")
+def create_user_command(
+    username: str, full_name: str, role: str, unit_code: str, password: str
+) -> None:
+    """Create a user, e.g. the first admin of a new installation."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise click.ClickException(f"Không có đơn vị mã {unit_code!r} / no unit with that code")
+    if db.session.scalar(select(User.id).where(User.username == normalise_username(username))):
+        raise click.ClickException(f"Tên đăng nhập {username!r} đã tồn tại / already exists")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short"
+        )
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        unit_id=unit.id,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Đã tạo / created {user.username} ({role}) @ {unit.name}")

@@ -1,0 +1,90 @@
+"""Configuration from the environment.
+
+Defaults suit a developer's laptop (SQLite under ``instance/``, a generated secret kept
+there too); production (``SODOAN_ENV=production``) must say what it wants explicitly,
+because a guessed secret or a throwaway database there would lose people's data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """A setting that makes the app unsafe or impossible to run; shown as one line."""
+
+
+ENVIRONMENTS = ("development", "production")
+
+
+def _database_uri(raw: str | None, instance_path: Path) -> str:
+    if not raw:
+        return f"sqlite:///{instance_path / 'sodoan.sqlite3'}"
+    # Heroku-style URLs say postgres:// or postgresql://; we speak psycopg 3.
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL không hợp lệ / is not a valid URL: {exc}") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            "DATABASE_URL phải là sqlite hoặc postgresql / must be sqlite or postgresql, "
+            f"not {url.get_backend_name()!r}"
+        )
+    return raw
+
+
+def _secret_key(env: str, raw: str | None, instance_path: Path) -> str:
+    if raw:
+        return raw
+    if env == "production":
+        raise ConfigError(
+            "SECRET_KEY chưa được đặt; không thể chạy ở chế độ production "
+            "/ SECRET_KEY is required when SODOAN_ENV=production"
+        )
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions: the key signs sessions.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping; raises :class:`ConfigError` on unsafe settings."""
+    env = environ.get("SODOAN_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"SODOAN_ENV phải là một trong {ENVIRONMENTS} / must be one of them, not {env!r}"
+        )
+    level = environ.get("LOG_LEVEL", "INFO").strip().upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(f"LOG_LEVEL không hợp lệ / invalid log level: {level!r}")
+    production = env == "production"
+    return {
+        "SODOAN_ENV": env,
+        "LOG_LEVEL": level,
+        "SECRET_KEY": _secret_key(env, environ.get("SECRET_KEY"), instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_uri(environ.get("DATABASE_URL"), instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        # Bounded request bodies everywhere; sync raises its own, smaller, limits.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # A database that cannot be reached is reported at start-up, not on first request.
+        "SODOAN_PROBE_DATABASE": True,
+    }

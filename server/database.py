@@ -1,0 +1,59 @@
+"""Engine set-up and the start-up probe.
+
+SQLite is the zero-set-up default, so it gets the settings that make it safe for a small
+multi-process server: WAL (readers do not block the writer), foreign keys (off by default
+in SQLite!) and a busy timeout (a second gunicorn worker waits instead of failing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """Per-backend engine options (pool sizes, connect time-outs)."""
+    url = make_url(uri)
+    if url.get_backend_name() == "postgresql":
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {}
+
+
+def describe(uri: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    return make_url(uri).render_as_string(hide_password=True)
+
+
+def probe(uri: str) -> str | None:
+    """Connect once with a throw-away engine; return a one-line reason on failure.
+
+    A throw-away engine, so that nothing is left in the app's pool before gunicorn forks.
+    """
+    engine = create_engine(uri, **engine_options(uri))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return reason[0] if reason else type(exc).__name__
+    finally:
+        engine.dispose()
+    return None

@@ -1,0 +1,35 @@
+"""All models, imported here so that Alembic and the app see one complete metadata."""
+
+from .activities import STATUS_LABELS, Activity, ActivityStatus
+from .movement import ActivityType, Phase, Pillar
+from .people import ROLE_LABELS, Device, Role, User, normalise_username
+from .units import (
+    BEGINNING,
+    UNIT_KIND_LABELS,
+    Unit,
+    UnitClosure,
+    UnitEvent,
+    UnitKind,
+    UnitName,
+)
+
+__all__ = [
+    "BEGINNING",
+    "ROLE_LABELS",
+    "STATUS_LABELS",
+    "UNIT_KIND_LABELS",
+    "Activity",
+    "ActivityStatus",
+    "ActivityType",
+    "Device",
+    "Phase",
+    "Pillar",
+    "Role",
+    "Unit",
+    "UnitClosure",
+    "UnitEvent",
+    "UnitKind",
+    "UnitName",
+    "User",
+    "normalise_username",
+]

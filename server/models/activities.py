@@ -1,0 +1,107 @@
+"""Activities: what a branch did, recorded on a phone, reviewed by the units above."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from schemas.text import fold
+
+from ..extensions import db
+from .movement import ActivityType
+from .types import JSONType, NFCString, NFCText, UTCDateTime, utcnow
+from .units import Unit
+
+
+class ActivityStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    RETURNED = "returned"
+
+
+STATUS_LABELS = {
+    ActivityStatus.DRAFT: ("Nháp", "Draft"),
+    ActivityStatus.SUBMITTED: ("Đã gửi", "Submitted"),
+    ActivityStatus.VERIFIED: ("Đã xác nhận", "Verified"),
+    ActivityStatus.RETURNED: ("Trả lại", "Returned"),
+}
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft','submitted','verified','returned')", name="status_known"
+        ),
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint(
+            "members_count >= 0 AND citizens_served >= 0 AND volunteer_hours >= 0",
+            name="figures_not_negative",
+        ),
+        # Reports: a unit's activities over a period.
+        Index("ix_activities_unit_starts", "unit_id", "starts_on"),
+    )
+
+    # Made on the phone, so a record exists (and can be edited) weeks before it syncs.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("activity_types.id"), index=True)
+    title: Mapped[str] = mapped_column(NFCString(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(NFCString(200), default="")
+    members_count: Mapped[int] = mapped_column(Integer, default=0)
+    citizens_served: Mapped[int] = mapped_column(Integer, default=0)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal(0))
+    # The type's own figures, e.g. {"dossiers_civil_status": 12, "gift_value_vnd": 500000}.
+    quantities: Mapped[dict] = mapped_column(JSONType, default=dict)
+    description: Mapped[str] = mapped_column(NFCText(), default="")
+    status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT.value)
+    review_comment: Mapped[str | None] = mapped_column(NFCText())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Folded title and place, so "Cao Bang" finds "Cao Bằng".
+    search_fold: Mapped[str] = mapped_column(String(420), default="")
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The phone's own clock when the entry was typed: information only, never ordering.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Sync bookkeeping: a version per record (for merges) and the server-assigned change
+    # number (for pulls); a delete keeps the row as a tombstone.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    type: Mapped[ActivityType] = relationship()
+
+    @validates("title", "place")
+    def _keep_fold(self, key: str, value: str) -> str:
+        title = value if key == "title" else (self.title or "")
+        place = value if key == "place" else (self.place or "")
+        self.search_fold = fold(f"{title} {place}")
+        return value
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

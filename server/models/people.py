@@ -1,0 +1,97 @@
+"""People and the devices they sign in from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from schemas.text import fold
+
+from ..extensions import db
+from .types import NFCString, UTCDateTime, utcnow
+from .units import Unit
+
+
+class Role(StrEnum):
+    BRANCH_MEMBER = "branch_member"
+    BRANCH_SECRETARY = "branch_secretary"
+    UNIT_STAFF = "unit_staff"
+    PROVINCIAL_STAFF = "provincial_staff"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.BRANCH_MEMBER: ("Đoàn viên", "Branch member"),
+    Role.BRANCH_SECRETARY: ("Bí thư chi đoàn", "Branch secretary"),
+    Role.UNIT_STAFF: ("Cán bộ Đoàn cấp trên", "Unit staff"),
+    Role.PROVINCIAL_STAFF: ("Cán bộ Tỉnh Đoàn", "Provincial staff"),
+    Role.ADMIN: ("Quản trị hệ thống", "Administrator"),
+}
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('branch_member','branch_secretary','unit_staff','provincial_staff','admin')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Often a phone number; stored folded (lower-case, NFC) so sign-in is not case-fussy.
+    username: Mapped[str] = mapped_column(NFCString(80), unique=True)
+    full_name: Mapped[str] = mapped_column(NFCString(120))
+    full_name_fold: Mapped[str] = mapped_column(String(120), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    @validates("username")
+    def _normalise_username(self, key: str, value: str) -> str:
+        return normalise_username(value)
+
+    @validates("full_name")
+    def _keep_fold(self, key: str, value: str) -> str:
+        self.full_name_fold = fold(value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+def normalise_username(value: str) -> str:
+    """The one spelling of a username used for storage and look-up."""
+    from schemas.text import nfc
+
+    return nfc(value).strip().casefold()
+
+
+class Device(db.Model):
+    """A phone or browser a user signed in from.
+
+    The id is made by the device itself (a UUID) so the phone can name itself before it
+    ever reaches the server; the token is random, shown once and stored only as a hash.
+    """
+
+    __tablename__ = "devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(NFCString(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
