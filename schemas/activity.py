@@ -12,7 +12,8 @@ from . import fields as f
 from .catalogue import TypeSpec, check_quantities
 from .errors import problem
 
-#: What a phone may set. ``verified`` and ``returned`` are reviewers' decisions.
+#: What a phone may set. ``verified`` and ``returned`` are reviewers' decisions (a phone
+#: still sends them back unchanged inside a whole record).
 CLIENT_STATUSES = ["draft", "submitted"]
 STATUSES = ["draft", "submitted", "verified", "returned"]
 EARLIEST_DATE = date(2000, 1, 1)
@@ -45,7 +46,7 @@ class ActivitySchema(Schema):
     volunteer_hours = f.Decimal(places=1, min_value=0, max_value=MAX_HOURS, load_default=0)
     quantities = f.Dict(load_default=dict)
     description = f.String(max_length=5000, load_default="")
-    status = f.OneOf(CLIENT_STATUSES, load_default="draft")
+    status = f.OneOf(STATUSES, load_default="draft")
     recorded_at = f.AwareDateTime(load_default=None, allow_none=True)
 
     # Server-assigned: shown to the phone, never taken from it.

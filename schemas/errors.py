@@ -46,6 +46,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Số người tham gia không hợp lý",
         "The number of participants is implausible",
     ),
+    # Sync: why one mutation was not applied.
+    "validation_failed": ("Dữ liệu chưa hợp lệ, vui lòng sửa lại", "The record is not valid"),
+    "unknown_collection": ("Loại dữ liệu không được hỗ trợ", "Unknown collection"),
+    "blocked_by_rejected": (
+        "Không áp dụng vì thay đổi trước đó (số {n}) của bản ghi này bị từ chối",
+        "Not applied: an earlier change (number {n}) of this record was rejected",
+    ),
+    "forbidden": ("Bạn không có quyền ghi dữ liệu này", "You may not write this record"),
+    "record_verified": (
+        "Hoạt động đã được xác nhận, không thể sửa hoặc xoá từ điện thoại",
+        "This activity has been verified and can no longer be changed from a phone",
+    ),
+    "unit_closed": (
+        "Đơn vị đã giải thể hoặc sáp nhập vào ngày hoạt động",
+        "The unit was closed or merged on the activity's date",
+    ),
+    "status_not_allowed": (
+        "Chỉ cán bộ xét duyệt mới được xác nhận hoặc trả lại hoạt động",
+        "Only reviewers may verify or return an activity",
+    ),
+    "date_in_future": (
+        "Ngày hoạt động không được sau hôm nay quá {days} ngày",
+        "The activity date may not be more than {days} days ahead",
+    ),
 }
 
 

@@ -16,7 +16,7 @@ from flask import Flask
 
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
-from .extensions import csrf, db, migrate
+from .extensions import compress, csrf, db, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -38,13 +38,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    compress.init_app(app)
 
-    from . import cli, errors, security
+    from . import api, cli, errors, security
     from .auth import views as auth_views
     from .health import views as health_views
 
     app.register_blueprint(health_views.bp)
     app.register_blueprint(auth_views.bp)
+    api.register(app)
     errors.register(app)
     security.register(app)
     cli.register(app)

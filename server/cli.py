@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_catalogue_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(purge_tombstones_command)
 
 
 @click.command("seed-catalogue")
@@ -94,3 +95,25 @@ def create_user_command(
     db.session.add(user)
     db.session.commit()
     click.echo(f"Đã tạo / created {user.username} ({role}) @ {unit.name}")
+
+
+@click.command("purge-tombstones")
+@click.option(
+    "--days", type=int, default=None, help="Horizon in days (default: SYNC_TOMBSTONE_DAYS, 180)."
+)
+@with_appcontext
+def purge_tombstones_command(days: int | None) -> None:
+    """Forget deletions older than the horizon; devices older than it will resync."""
+    from datetime import timedelta
+
+    from sync.tombstones import purge
+
+    from .activities.registry import sync_registry
+    from .models.types import utcnow
+
+    horizon = days if days is not None else current_app.config["SYNC_TOMBSTONE_DAYS"]
+    if horizon < 1:
+        raise click.ClickException("--days phải ≥ 1 / must be at least 1")
+    count = purge(db.session(), sync_registry(), deleted_before=utcnow() - timedelta(days=horizon))
+    db.session.commit()
+    click.echo(f"Đã xoá hẳn / purged {count} tombstones older than {horizon} days")

@@ -75,7 +75,14 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL không hợp lệ / invalid log level: {level!r}")
     production = env == "production"
+    try:
+        tombstone_days = int(environ.get("SYNC_TOMBSTONE_DAYS", "180"))
+    except ValueError:
+        raise ConfigError(
+            "SYNC_TOMBSTONE_DAYS phải là số ngày / must be a number of days"
+        ) from None
     return {
+        "SYNC_TOMBSTONE_DAYS": tombstone_days,
         "SODOAN_ENV": env,
         "LOG_LEVEL": level,
         "SECRET_KEY": _secret_key(env, environ.get("SECRET_KEY"), instance_path),
@@ -85,6 +92,18 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         "SESSION_COOKIE_SECURE": production,
         # Bounded request bodies everywhere; sync raises its own, smaller, limits.
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # Phones on 2G pay for every byte: compress what is worth it. gzip is what every
+        # client (and CompressionStream) speaks; brotli for browsers that ask for it.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 512,
+        "COMPRESS_MIMETYPES": [
+            "application/json",
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "text/javascript",
+            "application/manifest+json",
+        ],
         # A database that cannot be reached is reported at start-up, not on first request.
         "SODOAN_PROBE_DATABASE": True,
     }

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.types import TypeDecorator
 
-from sync.changes import metadata as sync_metadata
+from sync.tables import metadata as sync_metadata
 
 from .extensions import db
 

@@ -8,32 +8,21 @@ smaller number committed behind it. (On SQLite the single writer gives the same.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from .tables import metadata, sync_state
 
-#: One row (id = 1): the last change number handed out, and the database's epoch, a
-#: random id made when the database was created, carried in cursors.
-sync_state = Table(
-    "sync_state",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_change", BigInteger, nullable=False),
-    Column("epoch", String(36), nullable=False),
-)
+__all__ = ["State", "allocate", "current", "metadata", "sync_state"]
 
 
 def allocate(session: Session, count: int = 1) -> range:
-    """Reserve ``count`` consecutive change numbers inside the caller's transaction."""
+    """Reserve ``count`` consecutive change numbers inside the caller's transaction.
+
+    Call it as late as possible: from here to the commit, every other writer waits.
+    """
     if count < 1:
         raise ValueError("count must be at least 1")
     last = session.execute(
@@ -45,7 +34,16 @@ def allocate(session: Session, count: int = 1) -> range:
     return range(last - count + 1, last + 1)
 
 
-def current(session: Session) -> tuple[int, str]:
-    """The last change number handed out and the database epoch."""
-    row = session.execute(select(sync_state.c.last_change, sync_state.c.epoch)).one()
-    return int(row.last_change), str(row.epoch)
+@dataclass(frozen=True)
+class State:
+    last_change: int
+    epoch: str
+    purged_through: int
+
+
+def current(session: Session) -> State:
+    """The last change number handed out (as committed), the epoch, the purge mark."""
+    row = session.execute(
+        select(sync_state.c.last_change, sync_state.c.epoch, sync_state.c.purged_through)
+    ).one()
+    return State(int(row.last_change), str(row.epoch), int(row.purged_through))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,11 +53,10 @@ class Backend:
             db.engine.dispose()
         if self.name == "sqlite":
             # Fold the WAL into the main file so a plain file copy is complete.
-            engine = create_engine(template_uri)
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
-            engine.dispose()
+            raw = sqlite3.connect(self.template, isolation_level=None)
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw.execute("PRAGMA journal_mode=DELETE")
+            raw.close()
         self.counter = 0
 
     def _pg(self, sql: str) -> None:
@@ -114,6 +114,22 @@ def app(database_uri: str) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_app() -> Iterator[Callable[..., Flask]]:
+    """Build extra apps with their own config; their connections are closed afterwards."""
+    made: list[Flask] = []
+
+    def build(**config: object) -> Flask:
+        made.append(create_app(config))
+        return made[-1]
+
+    yield build
+    for extra in made:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

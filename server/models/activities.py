@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -85,10 +86,14 @@ class Activity(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The phone's own clock when the entry was typed: information only, never ordering.
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when that clock was implausible (before 2015, or ahead of the server's).
+    recorded_at_suspect: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Sync bookkeeping: a version per record (for merges) and the server-assigned change
     # number (for pulls); a delete keeps the row as a tombstone.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # For field-level merge: the record version at which each field last changed.
+    field_versions: Mapped[dict] = mapped_column(JSONType, default=dict)
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

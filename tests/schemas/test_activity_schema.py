@@ -73,7 +73,7 @@ def test_a_valid_activity_loads_with_defaults_and_nfc_text():
         ({"starts_on": "1999-12-31", "ends_on": "2000-01-02"}, "starts_on", "date_out_of_range"),
         ({"type": "khong_co"}, "type", "unknown_type"),
         ({"type": "cu"}, "type", "type_inactive"),
-        ({"status": "verified"}, "status", "not_one_of"),
+        ({"status": "approved"}, "status", "not_one_of"),
         ({"id": "not-a-uuid"}, "id", "not_a_uuid"),
         ({"recorded_at": "2016-03-26T08:00:00"}, "recorded_at", "not_a_datetime"),
         ({"quantities": [1, 2]}, "quantities", "not_a_mapping"),

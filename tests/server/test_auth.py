@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from server import create_app
 from server.extensions import db
 from server.models import UnitKind
 from tests import factories as f
@@ -74,8 +73,8 @@ def test_sign_out_ends_the_session(client, member):
     assert client.get("/").status_code == 302
 
 
-def test_forms_refuse_a_post_without_the_csrf_token(database_uri, member):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri})
+def test_forms_refuse_a_post_without_the_csrf_token(make_app, database_uri, member):
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_uri)
     client = app.test_client()
     assert login(client, member).status_code == 400
     page = client.get("/login").get_data(as_text=True)

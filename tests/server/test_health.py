@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from server import create_app
-
 
 def test_healthz_checks_the_database(client):
     resp = client.get("/healthz")
@@ -9,14 +7,14 @@ def test_healthz_checks_the_database(client):
     assert resp.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_reports_an_unreachable_database(backend, tmp_path):
+def test_healthz_reports_an_unreachable_database(backend, make_app, tmp_path):
     if backend.name == "sqlite":
         # A directory where the database file should be: SQLite cannot open it.
         (tmp_path / "db-is-a-directory").mkdir()
         uri = f"sqlite:///{tmp_path / 'db-is-a-directory'}"
     else:
         uri = "postgresql+psycopg://sodoan@127.0.0.1:9/nothing"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri})
+    app = make_app(SQLALCHEMY_DATABASE_URI=uri)
     resp = app.test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["database"] == "unreachable"

@@ -1,0 +1,74 @@
+"""The sync protocol's messages (the contract is docs/PROTOCOL.md).
+
+Only the envelope is checked here; each record is validated by its collection, so one bad
+record is that mutation's ``rejected`` answer, not the whole batch's failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+
+from . import fields as f
+from .errors import problem
+
+PROTOCOL_VERSIONS = (1,)
+MAX_MUTATIONS = 200
+MAX_FIELD_NAME = 40
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
+        _structure_unknown(error.messages)
+        raise error
+
+
+def _structure_unknown(messages: Any) -> None:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if value == ["Unknown field."]:
+                messages[key] = [problem("unknown_field")]
+            else:
+                _structure_unknown(value)
+
+
+class MutationSchema(_Strict):
+    n = f.Integer(required=True, min_value=1, max_value=2**62)
+    collection = f.String(max_length=40, required=True, allow_blank=False)
+    op = f.OneOf(["upsert", "delete"], required=True)
+    id = f.UUID(required=True)
+    base_version = f.Integer(min_value=0, allow_none=True, load_default=None)
+    record = f.Dict(allow_none=True, load_default=None)
+    changed = fields.List(f.String(max_length=MAX_FIELD_NAME), allow_none=True, load_default=None)
+
+    @validates_schema
+    def _record_for_upsert(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("op") == "upsert" and not data.get("record"):
+            raise ValidationError({"record": [problem("required")]})
+
+
+class PushRequestSchema(_Strict):
+    device_id = f.UUID(required=True)
+    mutations = fields.List(fields.Nested(MutationSchema), required=True)
+
+
+class PullRequestSchema(_Strict):
+    device_id = f.UUID(required=True)
+    cursor = f.String(max_length=80, allow_none=True, load_default=None)
+    limit = f.Integer(min_value=1, max_value=1000, load_default=500)
+    reference = f.String(max_length=64, allow_none=True, load_default=None)
+
+
+class DeviceSignInSchema(_Strict):
+    username = f.String(max_length=80, required=True, allow_blank=False)
+    password = fields.String(required=True)
+    device_id = f.UUID(required=True)
+    device_name = f.String(max_length=120, load_default="")
+
+
+class ResolveConflictSchema(_Strict):
+    choice = f.OneOf(["server", "client"], required=True)

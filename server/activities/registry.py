@@ -1,0 +1,13 @@
+"""The collections this app syncs, made fresh per request (they cache the catalogue)."""
+
+from __future__ import annotations
+
+from sync.collection import Registry
+
+from .sync import ActivityCollection
+
+
+def sync_registry() -> Registry:
+    registry = Registry()
+    registry.register(ActivityCollection())
+    return registry

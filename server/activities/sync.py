@@ -1,0 +1,154 @@
+"""Activities as a synced collection: the app's side of the engine's contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import ColumnElement, select
+
+from schemas.activity import CLIENT_STATUSES, ActivitySchema
+from schemas.catalogue import TypeSpec
+from schemas.errors import problem
+from sync.collection import Collection
+
+from ..extensions import db
+from ..models import Activity, ActivityStatus, ActivityType, Unit, User
+from ..models.types import utcnow
+from ..policy import can_write_activities_of, visible_unit_ids
+
+#: An activity may be entered ahead of time (planned), but not absurdly far ahead.
+MAX_DAYS_AHEAD = 31
+#: A phone clock before the movement's phase, or ahead of the server, is implausible.
+PLAUSIBLE_FROM = datetime(2015, 1, 1, tzinfo=UTC)
+CLOCK_TOLERANCE = timedelta(days=1)
+
+WIRE_FIELDS = (
+    "unit_id",
+    "type",
+    "title",
+    "starts_on",
+    "ends_on",
+    "place",
+    "members_count",
+    "citizens_served",
+    "volunteer_hours",
+    "quantities",
+    "description",
+    "status",
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+class ActivityCollection(Collection):
+    name = "activities"
+    model = Activity
+    fields = WIRE_FIELDS
+
+    def __init__(self) -> None:
+        self._types: dict[str, TypeSpec] | None = None
+        self._id_by_code: dict[str, int] = {}
+        self._code_by_id: dict[int, str] = {}
+
+    # The catalogue is read once per request (collections are made per request).
+    def _catalogue(self) -> dict[str, TypeSpec]:
+        if self._types is None:
+            rows = db.session.scalars(select(ActivityType)).all()
+            self._types = {t.code: TypeSpec(t.code, t.active, tuple(t.quantities)) for t in rows}
+            self._id_by_code = {t.code: t.id for t in rows}
+            self._code_by_id = {t.id: t.code for t in rows}
+        return self._types
+
+    def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        schema = ActivitySchema(types=self._catalogue())
+        try:
+            return schema.load(record), {}
+        except ValidationError as exc:
+            return {}, exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+
+    def field_to_wire(self, field: str, value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return f"{value:.1f}"
+        if field == "quantities":
+            return dict(value or {})
+        return value
+
+    def get_field(self, obj: Activity, field: str) -> Any:
+        if field == "type":
+            self._catalogue()
+            return self._code_by_id.get(obj.type_id)
+        return self.field_to_wire(field, getattr(obj, field))
+
+    def set_field(self, obj: Activity, field: str, value: Any) -> None:
+        if field == "type":
+            self._catalogue()
+            obj.type_id = self._id_by_code[value]
+        else:
+            setattr(obj, field, value)
+
+    def to_wire(self, obj: Activity) -> dict[str, Any]:
+        self._catalogue()
+        return {
+            "id": str(obj.id),
+            "unit_id": obj.unit_id,
+            "type": self._code_by_id.get(obj.type_id),
+            "title": obj.title,
+            "starts_on": obj.starts_on.isoformat(),
+            "ends_on": obj.ends_on.isoformat(),
+            "place": obj.place,
+            "members_count": obj.members_count,
+            "citizens_served": obj.citizens_served,
+            "volunteer_hours": f"{obj.volunteer_hours:.1f}",
+            "quantities": obj.quantities or {},
+            "description": obj.description,
+            "status": obj.status,
+            "review_comment": obj.review_comment,
+            "version": obj.version,
+            "recorded_at": _iso(obj.recorded_at),
+            "recorded_at_suspect": obj.recorded_at_suspect,
+            "created_at": _iso(obj.created_at),
+            "updated_at": _iso(obj.updated_at),
+        }
+
+    def check(
+        self, actor: User, existing: Activity | None, values: dict[str, Any] | None, op: str
+    ) -> dict[str, Any] | None:
+        if existing is not None and not can_write_activities_of(actor, existing.unit_id):
+            return problem("forbidden")
+        if values is not None and not can_write_activities_of(actor, values["unit_id"]):
+            return problem("forbidden")
+        if existing is not None and existing.status == ActivityStatus.VERIFIED:
+            return problem("record_verified")
+        if values is not None:
+            status = values["status"]
+            if status not in CLIENT_STATUSES and (existing is None or existing.status != status):
+                return problem("status_not_allowed")
+            unit = db.session.get(Unit, values["unit_id"])
+            if unit is not None and unit.closed_on and values["starts_on"] >= unit.closed_on:
+                return problem("unit_closed")
+            if values["starts_on"] > date.today() + timedelta(days=MAX_DAYS_AHEAD):
+                return problem("date_in_future", days=MAX_DAYS_AHEAD)
+        return None
+
+    def stamp(self, obj: Activity, actor: User, created: bool, values: dict[str, Any]) -> None:
+        now = utcnow()
+        if created:
+            obj.created_by_id = actor.id
+            obj.created_at = now
+            recorded = values.get("recorded_at")
+            obj.recorded_at = recorded
+            obj.recorded_at_suspect = recorded is not None and not (
+                PLAUSIBLE_FROM <= recorded <= now + CLOCK_TOLERANCE
+            )
+        obj.updated_by_id = actor.id
+        obj.updated_at = now
+
+    def visible(self, scope: User) -> ColumnElement[bool]:
+        return Activity.unit_id.in_(visible_unit_ids(scope))

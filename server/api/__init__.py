@@ -1,0 +1,22 @@
+"""The JSON API under ``/api/v1``: thin views over the services and the sync engine."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Routes and handlers attach themselves to ``bp`` when imported.
+from . import conflicts, devices, errors, protocol, sync  # noqa: E402, F401
+
+
+def register(app: Flask) -> None:
+    # Token-authenticated, never cookie-authenticated: CSRF cannot ride on it.
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+
+
+errors.attach(bp)
+protocol.attach(bp)

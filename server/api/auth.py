@@ -1,0 +1,51 @@
+"""``Authorization: Bearer <device token>`` on the API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request
+
+from ..auth.devices import device_for_token
+from ..extensions import db
+from ..models import User
+from ..models.types import utcnow
+from .errors import ApiError
+
+#: last_seen_at is written at most this often per device (a poll every minute should not
+#: be a write every minute).
+SEEN_RESOLUTION_SECONDS = 300
+
+
+def device_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "invalid_token", "A device token is required")
+        device = device_for_token(token.strip())
+        if device is None:
+            raise ApiError(401, "invalid_token", "Unknown device token")
+        if device.revoked_at is not None or not device.user.is_active:
+            raise ApiError(401, "device_revoked", "This device's access was revoked")
+        g.device_id, g.user_id = device.id, device.user_id
+        now = utcnow()
+        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > (
+            SEEN_RESOLUTION_SECONDS
+        ):
+            device.last_seen_at = now
+            db.session.commit()
+        else:
+            # End the read transaction: a push must start its own (see sync.push).
+            db.session.rollback()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_user() -> User:
+    """The signed-in device's user, loaded in the current transaction."""
+    return db.session.get(User, g.user_id)

@@ -1,0 +1,92 @@
+"""Conflicts kept by the merge: listed for the people concerned, resolved by writers."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from schemas.sync import ResolveConflictSchema
+from sync.conflicts import ConflictError, conflict_target, open_conflicts, resolve
+
+from ..activities.registry import sync_registry
+from ..extensions import db
+from ..models import Activity
+from ..models.types import utcnow
+from ..policy import can_write_activities_of, visible_unit_ids
+from . import bp
+from .auth import current_user, device_required
+from .errors import ApiError
+from .protocol import json_body
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+@bp.get("/conflicts")
+@device_required
+def list_conflicts():
+    """Open conflicts of activities the user may see (author's branch, reviewer's subtree)."""
+    user = current_user()
+    records = select(Activity.id).where(Activity.unit_id.in_(visible_unit_ids(user)))
+    wanted = request.args.get("record_id")
+    if wanted:
+        try:
+            records = records.where(Activity.id == uuid.UUID(wanted))
+        except ValueError:
+            raise ApiError(400, "invalid_request", "record_id is not a UUID") from None
+    rows = db.session.execute(open_conflicts(records).limit(500)).all()
+    db.session.rollback()
+    return jsonify(
+        {
+            "conflicts": [
+                {
+                    "id": str(r.id),
+                    "collection": r.collection,
+                    "record_id": str(r.record_id),
+                    "kind": r.kind,
+                    "field": r.field,
+                    "server_value": r.server_value,
+                    "client_value": r.client_value,
+                    "base_version": r.base_version,
+                    "server_version": r.server_version,
+                    "created_at": _iso(r.created_at),
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@bp.post("/conflicts/<uuid:conflict_id>/resolve")
+@device_required
+def resolve_conflict(conflict_id: uuid.UUID):
+    data = ResolveConflictSchema().load(json_body())
+    user = current_user()
+    target = conflict_target(db.session(), conflict_id)
+    record = db.session.get(Activity, target[1]) if target else None
+    if record is None or not can_write_activities_of(user, record.unit_id):
+        raise ApiError(404, "not_found", "No such conflict")
+    try:
+        out = resolve(
+            db.session(),
+            sync_registry(),
+            conflict_id,
+            choice=data["choice"],
+            actor=user,
+            actor_key=f"user:{user.id}",
+            now=utcnow(),
+        )
+    except ConflictError as exc:
+        db.session.rollback()
+        status = {"not_found": 404, "conflict_resolved": 409}.get(exc.code, 422)
+        raise ApiError(
+            status,
+            exc.code,
+            f"The conflict could not be resolved: {exc.code}",
+            **(exc.problem or {}),
+        ) from None
+    db.session.commit()
+    return jsonify(out)

@@ -1,0 +1,80 @@
+"""Protocol version and request bodies: every API request names its protocol version in
+the ``Sodoan-Protocol`` header; bodies may be gzip-compressed, within bounds."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from flask import Blueprint, request
+
+from schemas.sync import PROTOCOL_VERSIONS
+
+from .errors import ApiError
+
+HEADER = "Sodoan-Protocol"
+#: Bytes on the wire (compressed or not) and after decompression.
+MAX_BODY = 1024 * 1024
+MAX_DECOMPRESSED = 8 * 1024 * 1024
+
+
+def _check_version() -> None:
+    raw = request.headers.get(HEADER, "")
+    if not raw.isdigit() or int(raw) not in PROTOCOL_VERSIONS:
+        raise ApiError(
+            426,
+            "upgrade_required",
+            f"Protocol version {raw or '(none)'} is not supported",
+            supported=list(PROTOCOL_VERSIONS),
+        )
+
+
+def attach(bp: Blueprint) -> None:
+    bp.before_request(_check_version)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, decompressed if it came gzip-encoded."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise ApiError(413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY)
+    data = request.stream.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise ApiError(413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY)
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        data = _gunzip(data)
+    elif encoding not in ("", "identity"):
+        raise ApiError(
+            415,
+            "unsupported_encoding",
+            f"Content-Encoding {encoding!r} is not supported",
+            supported=["gzip", "identity"],
+        )
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(400, "bad_json", "The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "The request body must be a JSON object")
+    return body
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Decompress at most MAX_DECOMPRESSED bytes: a small bomb must not fill memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, MAX_DECOMPRESSED + 1)
+    except zlib.error:
+        raise ApiError(400, "bad_gzip", "The gzip body could not be decompressed") from None
+    if len(out) > MAX_DECOMPRESSED or inflater.unconsumed_tail:
+        raise ApiError(
+            413,
+            "body_too_large",
+            "The decompressed body is too large",
+            limit_bytes=MAX_DECOMPRESSED,
+        )
+    if not inflater.eof:
+        raise ApiError(400, "bad_gzip", "The gzip body is truncated")
+    return out

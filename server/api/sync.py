@@ -1,0 +1,89 @@
+"""``/api/v1/sync/push`` and ``/api/v1/sync/pull``: parse, call the engine, answer."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from schemas.sync import MAX_MUTATIONS, PullRequestSchema, PushRequestSchema
+from sync.errors import BadBatch, ResyncRequired, SyncRefusal
+from sync.pull import pull
+from sync.push import begin_write, push
+
+from ..activities.reference import reference_for
+from ..activities.registry import sync_registry
+from ..extensions import db
+from ..models.types import utcnow
+from ..policy import scope_tag
+from . import bp
+from .auth import current_user, device_required
+from .errors import ApiError
+from .protocol import json_body
+
+REFUSAL_STATUS = {BadBatch: 400}
+
+
+def _refused(exc: SyncRefusal) -> ApiError:
+    db.session.rollback()
+    return ApiError(REFUSAL_STATUS.get(type(exc), 409), exc.code, exc.message_en, **exc.details)
+
+
+def _same_device(device_id) -> None:
+    if device_id != g.device_id:
+        raise ApiError(403, "device_mismatch", "device_id is not the signed-in device")
+
+
+@bp.post("/sync/push")
+@device_required
+def push_view():
+    raw = json_body()
+    mutations = raw.get("mutations")
+    if isinstance(mutations, list) and len(mutations) > MAX_MUTATIONS:
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"At most {MAX_MUTATIONS} mutations per push",
+            limit=MAX_MUTATIONS,
+        )
+    data = PushRequestSchema().load(raw)
+    _same_device(data["device_id"])
+    begin_write(db.session())
+    user = current_user()
+    try:
+        outcome = push(
+            db.session(),
+            sync_registry(),
+            device_id=data["device_id"],
+            actor=user,
+            actor_key=f"user:{user.id}",
+            mutations=raw["mutations"],
+            now=utcnow(),
+        )
+    except SyncRefusal as exc:
+        raise _refused(exc) from None
+    db.session.commit()
+    return jsonify({"last_applied": outcome.last_applied, "results": outcome.results})
+
+
+@bp.post("/sync/pull")
+@device_required
+def pull_view():
+    data = PullRequestSchema().load(json_body())
+    _same_device(data["device_id"])
+    user = current_user()
+    try:
+        page = pull(
+            db.session(),
+            sync_registry(),
+            scope=user,
+            scope_tag=scope_tag(user),
+            cursor=data["cursor"],
+            limit=data["limit"],
+        )
+    except ResyncRequired as exc:
+        raise _refused(exc) from None
+    out = {"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes}
+    digest, reference = reference_for(user)
+    if data["reference"] != digest:
+        out["reference"] = reference
+    db.session.rollback()
+    return jsonify(out)

@@ -1,0 +1,38 @@
+"""Who may see and change what — decided here only, and called by the API, the sync
+collections, the dashboard and the exports alike.
+
+A user's scope is the current subtree of their home unit. Branch members and secretaries
+write their branch's activities; staff read their subtree (and review, later); admins
+look after the catalogue and the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import Select, select
+
+from .extensions import db
+from .models import Role, User
+from .units.service import subtree_ids
+
+ACTIVITY_WRITERS = frozenset({Role.BRANCH_MEMBER, Role.BRANCH_SECRETARY})
+
+
+def visible_unit_ids(user: User) -> Select[tuple[int]]:
+    """Units whose records the user may read (as a subquery)."""
+    return subtree_ids(user.unit_id)
+
+
+def can_write_activities_of(user: User, unit_id: int) -> bool:
+    if not user.is_active or Role(user.role) not in ACTIVITY_WRITERS:
+        return False
+    return unit_id in set(db.session.scalars(subtree_ids(user.unit_id)))
+
+
+def scope_tag(user: User) -> str:
+    """Eight hex digits that change whenever what the user may see changes (their role,
+    home unit, or the units under it), so a device's cursor from before is refused."""
+    ids = sorted(db.session.scalars(select(subtree_ids(user.unit_id).subquery().c[0])))
+    digest = hashlib.sha256(f"{user.role}:{user.unit_id}:{ids}".encode()).hexdigest()
+    return digest[:8]

@@ -1,0 +1,422 @@
+"""Applying a device's batch of mutations exactly once, merging field by field.
+
+The rules (documented for clients in docs/PROTOCOL.md):
+
+* Mutations are numbered by the device 1, 2, 3, … A batch is consecutive and ascending.
+  Numbers already applied are answered from the log with their original answers (a retry
+  after a lost response creates nothing twice); the same number with a different payload
+  refuses the whole batch; the first new number must follow the last applied one, or the
+  whole batch is refused (``mutation_gap`` with ``expected``).
+* Each mutation runs in its own savepoint: a rejected one changes nothing and does not stop
+  the others, except later mutations *of the same record in the same batch*, which were
+  made on top of the refused state and are rejected too (``blocked_by_rejected``).
+* An upsert carries the whole record and the fields the user changed since
+  ``base_version``. A field that someone else changed since that version keeps the
+  server's value (first to reach the server wins: server order, never phone clocks); the
+  device's value is kept as a conflict. The device's own earlier changes never count
+  against it.
+* Edit of a deleted record: the delete stands, the edit is kept as a conflict.
+  Delete of a record changed by someone else since the device saw it: the record stays,
+  the delete is kept as a conflict. Nothing typed is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from schemas.errors import problem
+
+from .changes import allocate
+from .collection import Collection, Registry
+from .errors import BadBatch, MutationGap, MutationMismatch
+from .tables import sync_conflicts, sync_devices, sync_mutations
+
+MAX_BATCH = 200
+
+
+@dataclass
+class PushOutcome:
+    results: list[dict[str, Any]]
+    last_applied: int
+
+
+def payload_hash(mutation: dict[str, Any]) -> str:
+    """Canonical hash of a mutation as the device sent it."""
+    canonical = json.dumps(mutation, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def begin_write(session: Session) -> None:
+    """Start the push's transaction as a writer.
+
+    On SQLite a transaction that reads first and writes later fails outright when another
+    writer got in between (WAL snapshots cannot be upgraded); starting ``IMMEDIATE`` makes
+    it wait its turn instead. PostgreSQL ignores the option.
+    """
+    if session.in_transaction():
+        conn = session.connection()
+        if conn.dialect.name == "sqlite" and not conn.get_execution_options().get(
+            "sqlite_immediate"
+        ):
+            raise RuntimeError("a push must start its own transaction: commit or roll back first")
+        return
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _lock_device(session: Session, device_id: uuid.UUID) -> int:
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        ins(sync_devices).values(device_id=device_id, last_mutation=0).on_conflict_do_nothing()
+    )
+    return int(
+        session.execute(
+            select(sync_devices.c.last_mutation)
+            .where(sync_devices.c.device_id == device_id)
+            .with_for_update()
+        ).scalar_one()
+    )
+
+
+def push(
+    session: Session,
+    registry: Registry,
+    *,
+    device_id: uuid.UUID,
+    actor: Any,
+    actor_key: str,
+    mutations: list[dict[str, Any]],
+    now: datetime,
+) -> PushOutcome:
+    """Apply a batch inside the caller's (fresh) transaction; the caller commits.
+
+    ``mutations`` are the device's dicts as sent (already shape-checked); ``actor`` is
+    passed through to the collections' rules; ``actor_key`` is what conflicts record.
+    """
+    if len(mutations) > MAX_BATCH:
+        raise BadBatch(f"at most {MAX_BATCH} mutations per batch", limit=MAX_BATCH)
+    numbers = [m["n"] for m in mutations]
+    if any(b != a + 1 for a, b in zip(numbers, numbers[1:], strict=False)):
+        raise BadBatch("mutation numbers must be consecutive and ascending")
+
+    begin_write(session)
+    last = _lock_device(session, device_id)
+    old = [m for m in mutations if m["n"] <= last]
+    new = [m for m in mutations if m["n"] > last]
+    if new and new[0]["n"] != last + 1:
+        raise MutationGap(f"expected mutation {last + 1}", expected=last + 1)
+
+    results = _replay(session, device_id, old)
+    if not new:
+        return PushOutcome(results, last)
+
+    applier = _Applier(session, registry, device_id, actor, actor_key, now)
+    for m in new:
+        results.append(applier.apply(m))
+    applier.number_changes()
+    session.execute(
+        update(sync_devices)
+        .where(sync_devices.c.device_id == device_id)
+        .values(last_mutation=new[-1]["n"])
+    )
+    session.flush()
+    return PushOutcome(results, new[-1]["n"])
+
+
+def _replay(session: Session, device_id: uuid.UUID, old: list[dict]) -> list[dict]:
+    if not old:
+        return []
+    rows = {
+        r.n: r
+        for r in session.execute(
+            select(sync_mutations.c.n, sync_mutations.c.payload_hash, sync_mutations.c.result)
+            .where(sync_mutations.c.device_id == device_id)
+            .where(sync_mutations.c.n.in_([m["n"] for m in old]))
+        )
+    }
+    results = []
+    for m in old:
+        row = rows.get(m["n"])
+        if row is None:
+            results.append({"n": m["n"], "status": "already_applied"})
+            continue
+        if row.payload_hash != payload_hash(m):
+            raise MutationMismatch(
+                f"mutation {m['n']} was already applied with a different payload", n=m["n"]
+            )
+        results.append(row.result)
+    return results
+
+
+class _Applier:
+    def __init__(
+        self,
+        session: Session,
+        registry: Registry,
+        device_id: uuid.UUID,
+        actor: Any,
+        actor_key: str,
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.device_id = device_id
+        self.actor = actor
+        self.actor_key = actor_key
+        self.now = now
+        self.touched: dict[tuple[str, uuid.UUID], Any] = {}
+        self.rejected: dict[tuple[str, uuid.UUID], int] = {}
+
+    # -- one mutation -------------------------------------------------------------------
+    def apply(self, m: dict[str, Any]) -> dict[str, Any]:
+        n = m["n"]
+        coll = self.registry.get(m["collection"])
+        record_id = uuid.UUID(str(m["id"]))
+        key = (m["collection"], record_id)
+        conflicts: list[dict] = []
+        obj = None
+        if coll is None:
+            result = _rejected(n, record_id, problem("unknown_collection"))
+        elif key in self.rejected:
+            blocked = problem("blocked_by_rejected", n=self.rejected[key])
+            result = _rejected(n, record_id, blocked)
+        else:
+            savepoint = self.session.begin_nested()
+            try:
+                if m["op"] == "delete":
+                    result, obj = self._delete(coll, m, record_id, conflicts)
+                else:
+                    result, obj = self._upsert(coll, m, record_id, conflicts)
+            except BaseException:
+                savepoint.rollback()
+                raise
+            if result["status"] == "rejected":
+                savepoint.rollback()
+                obj = None
+            else:
+                savepoint.commit()
+        if result["status"] == "rejected":
+            self.rejected[key] = n
+        if obj is not None:
+            self.touched[key] = obj
+        for c in conflicts:
+            self._keep_conflict(coll, record_id, n, c)
+        if conflicts:
+            result["conflicts"] = [
+                {k: c[k] for k in ("id", "kind", "field", "server_value", "client_value")}
+                for c in conflicts
+            ]
+        self._log(m, record_id, result, obj.version if obj is not None else None)
+        return result
+
+    def _own_version(self, record_id: uuid.UUID) -> int:
+        """The newest version this device itself produced of the record (0 if none)."""
+        return int(
+            self.session.scalar(
+                select(func.max(sync_mutations.c.version)).where(
+                    sync_mutations.c.device_id == self.device_id,
+                    sync_mutations.c.record_id == record_id,
+                )
+            )
+            or 0
+        )
+
+    def _upsert(
+        self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
+    ) -> tuple[dict, Any]:
+        n = m["n"]
+        record = dict(m.get("record") or {})
+        record["id"] = str(record_id)
+        values, errors = coll.load(record, self.actor)
+        if errors:
+            return _rejected(n, record_id, problem("validation_failed"), errors), None
+        existing = self.session.get(coll.model, record_id, with_for_update=True)
+        if existing is None:
+            found = coll.check(self.actor, None, values, "create")
+            if found:
+                return _rejected(n, record_id, found), None
+            obj = coll.model(
+                id=record_id, version=1, change_seq=0, field_versions={f: 1 for f in coll.fields}
+            )
+            for f in coll.fields:
+                coll.set_field(obj, f, values[f])
+            coll.stamp(obj, self.actor, True, values)
+            self.session.add(obj)
+            self.session.flush()
+            return _answer(n, record_id, "applied", obj), obj
+
+        if existing.deleted_at is not None:
+            conflicts.append(
+                self._conflict("edit_deleted", None, None, _wire_values(coll, values), m, existing)
+            )
+            return _answer(n, record_id, "conflict", existing), None
+        found = coll.check(self.actor, existing, values, "update")
+        if found:
+            return _rejected(n, record_id, found), None
+
+        changed = m.get("changed")
+        changed = list(coll.fields) if changed is None else changed
+        unknown = [f for f in changed if f not in coll.fields]
+        if unknown:
+            errs = {f: [problem("unknown_field")] for f in unknown}
+            return _rejected(n, record_id, problem("validation_failed"), errs), None
+        base = max(int(m.get("base_version") or 0), self._own_version(record_id))
+        before = existing.version
+        field_versions = dict(existing.field_versions or {})
+        to_apply = []
+        for f in changed:
+            incoming = coll.field_to_wire(f, values[f])
+            current = coll.get_field(existing, f)
+            if incoming == current:
+                continue
+            if field_versions.get(f, before) > base:
+                conflicts.append(self._conflict("field", f, current, incoming, m, existing))
+            else:
+                to_apply.append(f)
+        if to_apply:
+            existing.version = before + 1
+            for f in to_apply:
+                coll.set_field(existing, f, values[f])
+                field_versions[f] = existing.version
+            existing.field_versions = field_versions
+            coll.stamp(existing, self.actor, False, values)
+            self.session.flush()
+        if conflicts:
+            status = "conflict"
+        elif to_apply and base < before:
+            status = "merged"
+        else:
+            status = "applied"
+        return _answer(n, record_id, status, existing), (existing if to_apply else None)
+
+    def _delete(
+        self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
+    ) -> tuple[dict, Any]:
+        n = m["n"]
+        existing = self.session.get(coll.model, record_id, with_for_update=True)
+        if existing is None:
+            # Never reached the server (or was refused): nothing to delete.
+            return {
+                "n": n,
+                "id": str(record_id),
+                "status": "applied",
+                "version": None,
+                "deleted": True,
+            }, None
+        found = coll.check(self.actor, existing, None, "delete")
+        if found:
+            return _rejected(n, record_id, found), None
+        if existing.deleted_at is not None:
+            return _answer(n, record_id, "applied", existing), None
+        base = max(int(m.get("base_version") or 0), self._own_version(record_id))
+        if base < existing.version:
+            conflicts.append(self._conflict("delete_edited", None, None, None, m, existing))
+            return _answer(n, record_id, "conflict", existing), None
+        existing.version += 1
+        existing.deleted_at = self.now
+        coll.stamp(existing, self.actor, False, {})
+        self.session.flush()
+        return _answer(n, record_id, "applied", existing), existing
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def _conflict(
+        self,
+        kind: str,
+        field: str | None,
+        server_value: Any,
+        client_value: Any,
+        m: dict,
+        existing: Any,
+    ) -> dict:
+        return {
+            "id": str(uuid.uuid4()),
+            "kind": kind,
+            "field": field,
+            "server_value": server_value,
+            "client_value": client_value,
+            "base_version": m.get("base_version"),
+            "server_version": existing.version,
+        }
+
+    def _keep_conflict(
+        self, coll: Collection | None, record_id: uuid.UUID, n: int, c: dict
+    ) -> None:
+        self.session.execute(
+            insert(sync_conflicts).values(
+                id=uuid.UUID(c["id"]),
+                collection=coll.name if coll else "?",
+                record_id=record_id,
+                kind=c["kind"],
+                field=c["field"],
+                server_value=c["server_value"],
+                client_value=c["client_value"],
+                base_version=c["base_version"],
+                server_version=c["server_version"],
+                device_id=self.device_id,
+                mutation_n=n,
+                actor=self.actor_key,
+                created_at=self.now,
+            )
+        )
+
+    def _log(self, m: dict, record_id: uuid.UUID, result: dict, produced: int | None) -> None:
+        status = result["status"]
+        keep = status in ("rejected", "conflict")
+        self.session.execute(
+            insert(sync_mutations).values(
+                device_id=self.device_id,
+                n=m["n"],
+                payload_hash=payload_hash(m),
+                result=result,
+                status=status,
+                collection=str(m["collection"])[:40],
+                record_id=record_id,
+                version=produced,
+                actor=self.actor_key,
+                payload=m if keep else None,
+                received_at=self.now,
+            )
+        )
+
+    def number_changes(self) -> None:
+        """Give every record this batch changed its change number — last, just before the
+        caller commits, so the counter's lock is held as briefly as possible."""
+        if not self.touched:
+            return
+        numbers = allocate(self.session, len(self.touched))
+        for obj, number in zip(self.touched.values(), numbers, strict=True):
+            obj.change_seq = number
+        self.session.flush()
+
+
+def _wire_values(coll: Collection, values: dict[str, Any]) -> dict[str, Any]:
+    return {f: coll.field_to_wire(f, values[f]) for f in coll.fields}
+
+
+def _answer(n: int, record_id: uuid.UUID, status: str, obj: Any) -> dict[str, Any]:
+    return {
+        "n": n,
+        "id": str(record_id),
+        "status": status,
+        "version": obj.version,
+        "deleted": obj.deleted_at is not None,
+    }
+
+
+def _rejected(
+    n: int, record_id: uuid.UUID, reason: dict, errors: dict | None = None
+) -> dict[str, Any]:
+    out = {"n": n, "id": str(record_id), "status": "rejected", "reason": reason}
+    if errors:
+        out["errors"] = errors
+    return out

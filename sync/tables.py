@@ -1,0 +1,95 @@
+"""The engine's own bookkeeping tables (the app's models know nothing of them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+#: One row (id = 1): the last change number handed out; the database's epoch, a random id
+#: made when the database was created, carried in cursors; and the highest change number
+#: whose tombstones may have been purged (a cursor below it can no longer be served).
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_change", BigInteger, nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("purged_through", BigInteger, nullable=False, server_default="0"),
+)
+
+#: Per device: the last mutation number applied. Locked for the length of a push, so two
+#: tabs of one phone pushing at once are applied one after the other.
+sync_devices = Table(
+    "sync_devices",
+    metadata,
+    Column("device_id", Uuid(), primary_key=True),
+    Column("last_mutation", BigInteger, nullable=False),
+)
+
+#: Every mutation ever applied, with its answer, so a retried batch gets the original
+#: answers; the payload is kept in full (quarantine) when it was rejected or conflicted.
+sync_mutations = Table(
+    "sync_mutations",
+    metadata,
+    Column("device_id", Uuid(), primary_key=True),
+    Column("n", BigInteger, primary_key=True, autoincrement=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("result", JSONType, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("collection", String(40), nullable=False),
+    Column("record_id", Uuid(), nullable=False),
+    # The record version this mutation produced (None when it changed nothing).
+    Column("version", Integer),
+    Column("actor", String(64), nullable=False),
+    Column("payload", JSONType),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sync_mutations_status", "status", "received_at"),
+    Index("ix_sync_mutations_record", "device_id", "record_id", "version"),
+)
+
+#: Values that lost a merge, or an edit and a delete that crossed: kept for people to see
+#: and resolve. Nothing a person typed is dropped.
+sync_conflicts = Table(
+    "sync_conflicts",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("collection", String(40), nullable=False),
+    Column("record_id", Uuid(), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("field", String(40)),
+    Column("server_value", JSONType),
+    Column("client_value", JSONType),
+    Column("base_version", Integer),
+    Column("server_version", Integer, nullable=False),
+    Column("device_id", Uuid(), nullable=False),
+    Column("mutation_n", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(64)),
+    Column("resolution", String(16)),
+    Column("note", Text),
+)

@@ -1,0 +1,160 @@
+"""Gap-free, paged, scoped pulls; the cases that force a resync."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from server.extensions import db
+from server.models import Activity, User
+from server.models.types import utcnow
+from server.units.service import move_unit
+from sync.tables import sync_state
+from tests.sync.conftest import activity_record
+
+
+def create(phone, unit_id, count, **changes):
+    ids = [uuid.uuid4() for _ in range(count)]
+    phone.push(*[phone.mutation("upsert", i, activity_record(unit_id, **changes)) for i in ids])
+    return ids
+
+
+def test_a_full_download_pages_in_order_and_resumes(world):
+    hoa = world.phone("hoa")
+    ids = create(hoa, world.ids["b1"], 25)
+    lan = world.phone("lan")
+    first = lan.pull(cursor=None, limit=10)
+    assert first["has_more"] is True and len(first["changes"]) == 10
+    assert "reference" in first
+    lan.cursor = first["cursor"]
+    # Interrupted here; the next call resumes from the stored cursor.
+    second = lan.pull(limit=10, reference=first["reference"]["hash"])
+    assert "reference" not in second
+    lan.cursor = second["cursor"]
+    third = lan.pull(limit=10)
+    assert third["has_more"] is False
+    got = [c["id"] for page in (first, second, third) for c in page["changes"]]
+    assert got == [str(i) for i in ids]
+    idle = lan.pull(cursor=third["cursor"])
+    assert idle["changes"] == [] and idle["cursor"] == third["cursor"]
+
+
+def test_writes_between_pages_are_never_skipped(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    early = create(hoa, world.ids["b1"], 6)
+    page = lan.pull(cursor=None, limit=4)
+    lan.cursor = page["cursor"]
+    seen = [c["id"] for c in page["changes"]]
+    late = create(hoa, world.ids["b1"], 3)
+    # An early record edited after it was paged: it comes again, newer.
+    base = activity_record(world.ids["b1"], title="Sửa giữa hai trang")
+    hoa.push(hoa.mutation("upsert", early[0], base, base_version=1, changed=["title"]))
+    lan.sync_down(limit=4)
+    seen += list(lan.store)
+    assert set(seen) == {str(i) for i in early + late}
+    assert lan.store[str(early[0])]["title"] == "Sửa giữa hai trang"
+
+
+def test_a_member_sees_their_branch_staff_their_subtree(world):
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    mine = create(hoa, world.ids["b1"], 2)
+    theirs = create(minh, world.ids["b2"], 3)
+    hoa2 = world.phone("hoa")
+    hoa2.sync_down()
+    assert set(hoa2.store) == {str(i) for i in mine}
+    staff = world.phone("canbo")
+    staff.sync_down()
+    assert set(staff.store) == {str(i) for i in mine + theirs}
+    units = {u["id"] for u in staff.pull(cursor=None)["reference"]["units"]}
+    assert {world.ids["b1"], world.ids["b2"], world.ids["province"]} <= units
+    assert world.ids["b3"] not in units
+
+
+def test_deletes_arrive_as_tombstones_and_never_come_back(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    ids = create(hoa, world.ids["b1"], 3)
+    lan.sync_down()
+    hoa.push(hoa.mutation("delete", ids[0], base_version=1))
+    page = lan.pull()
+    assert [(c["id"], c["deleted"], c["record"]) for c in page["changes"]] == [
+        (str(ids[0]), True, None)
+    ]
+    fresh = world.phone("lan")
+    fresh.sync_down()
+    assert set(fresh.store) == {str(ids[1]), str(ids[2])}
+
+
+def _resync_reason(phone, **kw) -> str:
+    body = phone.pull(expect=409, **kw)
+    assert body["code"] == "resync_required"
+    return body["reason"]
+
+
+def test_a_cursor_from_another_database_epoch_forces_a_resync(world):
+    lan = world.phone("lan")
+    create(world.phone("hoa"), world.ids["b1"], 2)
+    lan.sync_down()
+    with world.app.app_context():
+        db.session.execute(update(sync_state).values(epoch=str(uuid.uuid4())))
+        db.session.commit()
+    assert _resync_reason(lan) == "epoch_changed"
+
+
+def test_a_cursor_ahead_of_the_database_forces_a_resync(world):
+    lan = world.phone("lan")
+    create(world.phone("hoa"), world.ids["b1"], 2)
+    lan.sync_down()
+    epoch, change, scope = lan.cursor.split(".")[1:]
+    assert _resync_reason(lan, cursor=f"1.{epoch}.{int(change) + 50}.{scope}") == "cursor_ahead"
+    assert _resync_reason(lan, cursor="garbage") == "bad_cursor"
+
+
+def test_a_changed_scope_forces_a_resync_that_brings_older_records(world):
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    old_b2 = create(minh, world.ids["b2"], 2)
+    create(hoa, world.ids["b1"], 1)
+    hoa.sync_down()
+    with world.app.app_context():
+        db.session.execute(
+            update(User).where(User.username == "hoa").values(unit_id=world.ids["b2"])
+        )
+        db.session.commit()
+    assert _resync_reason(hoa) == "scope_changed"
+    hoa.cursor, hoa.store = None, {}
+    hoa.sync_down()
+    assert set(hoa.store) == {str(i) for i in old_b2}
+
+
+def test_a_moved_unit_changes_the_staff_scope(world):
+    staff = world.phone("canbo")
+    staff.sync_down()
+    with world.app.app_context():
+        from server.models import Unit
+
+        b3 = db.session.get(Unit, world.ids["b3"])
+        commune = db.session.get(Unit, world.ids["commune"])
+        move_unit(b3, commune, utcnow().date())
+        db.session.commit()
+    assert _resync_reason(staff) == "scope_changed"
+
+
+def test_purged_tombstones_expire_old_cursors(world, runner):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    ids = create(hoa, world.ids["b1"], 2)
+    lan.sync_down()
+    hoa.push(hoa.mutation("delete", ids[0], base_version=1))
+    with world.app.app_context():
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == ids[0])
+            .values(deleted_at=utcnow() - timedelta(days=400))
+        )
+        db.session.commit()
+    result = runner.invoke(args=["purge-tombstones", "--days", "180"])
+    assert result.exit_code == 0 and "purged 1" in result.output
+    assert _resync_reason(lan) == "cursor_expired"
+    lan.cursor, lan.store = None, {}
+    lan.sync_down()
+    assert set(lan.store) == {str(ids[1])}
