@@ -46,6 +46,10 @@ test-pg: ## The whole suite again on PostgreSQL ($(PG_URL)), starting it if need
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	TEST_DATABASE_URL=$(PG_URL) $(MAKE) --no-print-directory test
 
+.PHONY: bench
+bench: install ## Sync benchmark over real HTTP on SQLite and PostgreSQL (BENCH_ARGS=--quick)
+	$(BIN)/python bench/sync_bench.py $(BENCH_ARGS)
+
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check server sync schemas tests bench

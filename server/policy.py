@@ -24,10 +24,15 @@ def visible_unit_ids(user: User) -> Select[tuple[int]]:
     return subtree_ids(user.unit_id)
 
 
-def can_write_activities_of(user: User, unit_id: int) -> bool:
+def writable_unit_ids(user: User) -> set[int]:
+    """Units whose activities the user may create, change and delete."""
     if not user.is_active or Role(user.role) not in ACTIVITY_WRITERS:
-        return False
-    return unit_id in set(db.session.scalars(subtree_ids(user.unit_id)))
+        return set()
+    return set(db.session.scalars(subtree_ids(user.unit_id)))
+
+
+def can_write_activities_of(user: User, unit_id: int) -> bool:
+    return unit_id in writable_unit_ids(user)
 
 
 def scope_tag(user: User) -> str:

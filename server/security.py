@@ -6,7 +6,7 @@ The Content-Security-Policy allows no inline script at all, so a title typed as
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -14,13 +14,21 @@ CSP = (
 )
 
 
+#: JSON is never rendered as a document: the strictest policy, and nothing more, since a
+#: phone on 2G pays for every header byte of every poll.
+API_CSP = "default-src 'none'"
+
+
 def register(app: Flask) -> None:
     production = app.config["SODOAN_ENV"] == "production"
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Content-Security-Policy", API_CSP)
+            return response
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         if production:

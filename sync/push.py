@@ -123,7 +123,7 @@ def push(
     applier = _Applier(session, registry, device_id, actor, actor_key, now)
     for m in new:
         results.append(applier.apply(m))
-    applier.number_changes()
+    applier.finish()
     session.execute(
         update(sync_devices)
         .where(sync_devices.c.device_id == device_id)
@@ -175,6 +175,7 @@ class _Applier:
         self.actor_key = actor_key
         self.now = now
         self.touched: dict[tuple[str, uuid.UUID], Any] = {}
+        self.log_rows: list[dict[str, Any]] = []
         self.rejected: dict[tuple[str, uuid.UUID], int] = {}
 
     # -- one mutation -------------------------------------------------------------------
@@ -221,15 +222,13 @@ class _Applier:
 
     def _own_version(self, record_id: uuid.UUID) -> int:
         """The newest version this device itself produced of the record (0 if none)."""
-        return int(
-            self.session.scalar(
-                select(func.max(sync_mutations.c.version)).where(
-                    sync_mutations.c.device_id == self.device_id,
-                    sync_mutations.c.record_id == record_id,
-                )
+        logged = self.session.scalar(
+            select(func.max(sync_mutations.c.version)).where(
+                sync_mutations.c.device_id == self.device_id,
+                sync_mutations.c.record_id == record_id,
             )
-            or 0
         )
+        return max(int(logged or 0), self._own_logged(record_id))
 
     def _upsert(
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
@@ -297,7 +296,9 @@ class _Applier:
             status = "merged"
         else:
             status = "applied"
-        return _answer(n, record_id, status, existing), (existing if to_apply else None)
+        sent = _wire_values(coll, values)
+        answer = _answer(n, record_id, status, existing, coll, sent)
+        return answer, (existing if to_apply else None)
 
     def _delete(
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
@@ -321,7 +322,7 @@ class _Applier:
         base = max(int(m.get("base_version") or 0), self._own_version(record_id))
         if base < existing.version:
             conflicts.append(self._conflict("delete_edited", None, None, None, m, existing))
-            return _answer(n, record_id, "conflict", existing), None
+            return _answer(n, record_id, "conflict", existing, coll), None
         existing.version += 1
         existing.deleted_at = self.now
         coll.stamp(existing, self.actor, False, {})
@@ -372,25 +373,32 @@ class _Applier:
     def _log(self, m: dict, record_id: uuid.UUID, result: dict, produced: int | None) -> None:
         status = result["status"]
         keep = status in ("rejected", "conflict")
-        self.session.execute(
-            insert(sync_mutations).values(
-                device_id=self.device_id,
-                n=m["n"],
-                payload_hash=payload_hash(m),
-                result=result,
-                status=status,
-                collection=str(m["collection"])[:40],
-                record_id=record_id,
-                version=produced,
-                actor=self.actor_key,
-                payload=m if keep else None,
-                received_at=self.now,
-            )
+        row = {
+            "device_id": self.device_id,
+            "n": m["n"],
+            "payload_hash": payload_hash(m),
+            "result": result,
+            "status": status,
+            "collection": str(m["collection"])[:40],
+            "record_id": record_id,
+            "version": produced,
+            "actor": self.actor_key,
+            "payload": m if keep else None,
+            "received_at": self.now,
+        }
+        self.log_rows.append(row)
+
+    def _own_logged(self, record_id: uuid.UUID) -> int:
+        """Versions this batch produced that are not in the log table yet."""
+        return max(
+            (r["version"] or 0 for r in self.log_rows if r["record_id"] == record_id), default=0
         )
 
-    def number_changes(self) -> None:
-        """Give every record this batch changed its change number — last, just before the
-        caller commits, so the counter's lock is held as briefly as possible."""
+    def finish(self) -> None:
+        """Write the log in one go, then number the changes — last, just before the caller
+        commits, so the counter's lock is held as briefly as possible."""
+        if self.log_rows:
+            self.session.execute(insert(sync_mutations), self.log_rows)
         if not self.touched:
             return
         numbers = allocate(self.session, len(self.touched))
@@ -403,14 +411,28 @@ def _wire_values(coll: Collection, values: dict[str, Any]) -> dict[str, Any]:
     return {f: coll.field_to_wire(f, values[f]) for f in coll.fields}
 
 
-def _answer(n: int, record_id: uuid.UUID, status: str, obj: Any) -> dict[str, Any]:
-    return {
+def _answer(
+    n: int,
+    record_id: uuid.UUID,
+    status: str,
+    obj: Any,
+    coll: Collection | None = None,
+    sent: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One mutation's answer. ``record`` (the server's copy) is added when it differs from
+    what the device sent, so the device need not wait for a pull that may already have
+    passed this record."""
+    out = {
         "n": n,
         "id": str(record_id),
         "status": status,
         "version": obj.version,
         "deleted": obj.deleted_at is not None,
     }
+    if coll is not None and obj.deleted_at is None:
+        if sent is None or any(coll.get_field(obj, f) != sent.get(f) for f in coll.fields):
+            out["record"] = coll.to_wire(obj)
+    return out
 
 
 def _rejected(

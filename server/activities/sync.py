@@ -17,7 +17,7 @@ from sync.collection import Collection
 from ..extensions import db
 from ..models import Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
-from ..policy import can_write_activities_of, visible_unit_ids
+from ..policy import visible_unit_ids, writable_unit_ids
 
 #: An activity may be entered ahead of time (planned), but not absurdly far ahead.
 MAX_DAYS_AHEAD = 31
@@ -51,6 +51,8 @@ class ActivityCollection(Collection):
     fields = WIRE_FIELDS
 
     def __init__(self) -> None:
+        self._writable: dict[int, set[int]] = {}
+        self._closed_on: dict[int, date | None] = {}
         self._types: dict[str, TypeSpec] | None = None
         self._id_by_code: dict[str, int] = {}
         self._code_by_id: dict[int, str] = {}
@@ -117,12 +119,24 @@ class ActivityCollection(Collection):
             "updated_at": _iso(obj.updated_at),
         }
 
+    def _may_write(self, actor: User, unit_id: int) -> bool:
+        # A batch checks the same actor hundreds of times: ask the policy once per request.
+        if actor.id not in self._writable:
+            self._writable[actor.id] = writable_unit_ids(actor)
+        return unit_id in self._writable[actor.id]
+
+    def _unit_closed_on(self, unit_id: int) -> date | None:
+        if unit_id not in self._closed_on:
+            unit = db.session.get(Unit, unit_id)
+            self._closed_on[unit_id] = unit.closed_on if unit is not None else None
+        return self._closed_on[unit_id]
+
     def check(
         self, actor: User, existing: Activity | None, values: dict[str, Any] | None, op: str
     ) -> dict[str, Any] | None:
-        if existing is not None and not can_write_activities_of(actor, existing.unit_id):
+        if existing is not None and not self._may_write(actor, existing.unit_id):
             return problem("forbidden")
-        if values is not None and not can_write_activities_of(actor, values["unit_id"]):
+        if values is not None and not self._may_write(actor, values["unit_id"]):
             return problem("forbidden")
         if existing is not None and existing.status == ActivityStatus.VERIFIED:
             return problem("record_verified")
@@ -130,8 +144,8 @@ class ActivityCollection(Collection):
             status = values["status"]
             if status not in CLIENT_STATUSES and (existing is None or existing.status != status):
                 return problem("status_not_allowed")
-            unit = db.session.get(Unit, values["unit_id"])
-            if unit is not None and unit.closed_on and values["starts_on"] >= unit.closed_on:
+            closed_on = self._unit_closed_on(values["unit_id"])
+            if closed_on is not None and values["starts_on"] >= closed_on:
                 return problem("unit_closed")
             if values["starts_on"] > date.today() + timedelta(days=MAX_DAYS_AHEAD):
                 return problem("date_in_future", days=MAX_DAYS_AHEAD)

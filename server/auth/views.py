@@ -18,6 +18,11 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_user() -> None:
+    if request.path.startswith("/api/"):
+        # The API authenticates devices by token; reading the cookie session here would
+        # only add "Vary: Cookie" to every answer.
+        g.user = None
+        return
     user_id = session.get("user_id")
     user = db.session.get(User, user_id) if user_id is not None else None
     g.user = user if user is not None and user.is_active else None

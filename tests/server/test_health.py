@@ -36,3 +36,12 @@ def test_unknown_api_path_answers_json(client):
     assert resp.status_code == 404
     body = resp.get_json()
     assert body["code"] == "not_found" and body["message"] == "Không tìm thấy"
+
+
+def test_api_answers_carry_lean_headers(client):
+    resp = client.get("/api/v1/conflicts", headers={"Sodoan-Protocol": "1"})
+    assert resp.status_code == 401
+    assert resp.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Cookie" not in resp.headers.get("Vary", "")
+    assert "Set-Cookie" not in resp.headers
