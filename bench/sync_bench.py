@@ -74,9 +74,10 @@ class Scale:
 FULL = Scale()
 QUICK = Scale(backlog=200, initial=2_000, polls=20, devices=20, rounds=1, retry_batch=20)
 
-# Targets from the issue.
-FILL_DEVICES = int(os.environ.get("BENCH_FILL_DEVICES", "2"))  # 1 or 2
+#: Devices (of the same member) that fill the branch for the initial pull, side by side.
+FILL_DEVICES = 2
 
+# Targets from the issue.
 TARGET_BACKLOG_S = 2.0
 TARGET_INITIAL_S = 1.0
 TARGET_INITIAL_BYTES = 1_500_000
@@ -368,6 +369,8 @@ class Device:
         raw = raw if raw is not None else self.push_body(mutations)
         ex = self.client.post(f"{API}/sync/push", {}, token=self.token, gzip_body=True, raw=raw)
         answer = expect(ex, 200, f"push by {self.username}")
+        if [r["n"] for r in answer["results"]] != [m["n"] for m in mutations]:
+            raise HttpError(f"push by {self.username}: answers do not match the batch")
         bad = [r for r in answer["results"] if r["status"] not in ("applied", "already_applied")]
         if bad:
             raise HttpError(f"push by {self.username}: unexpected results {bad[:3]}")
@@ -710,13 +713,15 @@ def scenario_backlog_and_initial(
         )
     )
 
-    # b. fill the branch to `initial` records through the same push path (not timed; two
-    # devices of the same member at once, so that it takes less of the run) ...
+    # b. fill the branch to `initial` records through the same push path (not timed;
+    # FILL_DEVICES devices of the same member at once, so that it takes less of the run) ...
     rest = scale.initial - scale.backlog
-    second = Device(port, "bm-writer", branch)
-    second.sign_in()
-    shares = [(writer, rest // FILL_DEVICES + rest % FILL_DEVICES)]
-    shares += [(second, rest // FILL_DEVICES)] if FILL_DEVICES == 2 else []
+    fillers = [writer]
+    for _ in range(FILL_DEVICES - 1):
+        fillers.append(Device(port, "bm-writer", branch))
+        fillers[-1].sign_in()
+    shares = [(dev, rest // len(fillers)) for dev in fillers]
+    shares[0] = (writer, shares[0][1] + rest % len(fillers))
     started = time.perf_counter()
     errors: list[BaseException] = []
 
@@ -738,7 +743,7 @@ def scenario_backlog_and_initial(
         raise errors[0]
     o.extra["fill_seconds"] = time.perf_counter() - started
     o.extra["fill_records"] = rest
-    expected = set(writer.created) | set(second.created)
+    expected = {rid for dev in fillers for rid in dev.created}
 
     # ... then a fresh device downloads everything.
     reader = Device(port, "bm-reader", branch)
@@ -1041,6 +1046,7 @@ def bench_backend(backend: str, scale: Scale) -> Outcome:
 
 def describe_run(args: argparse.Namespace, scale: Scale) -> str:
     """Machine, date and code state, so that a table can be traced back to a run."""
+    import hashlib
     import platform
     import sqlite3
 
@@ -1063,7 +1069,13 @@ def describe_run(args: argparse.Namespace, scale: Scale) -> str:
         for line in Path("/proc/meminfo").read_text().splitlines()
         if line.startswith("MemTotal")
     )
-    dirty = sh("git", "status", "--porcelain", "--untracked-files=no").splitlines()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    diff = subprocess.run(["git", "diff", "HEAD"], cwd=ROOT, capture_output=True).stdout
     return "\n".join(
         [
             f"sync_bench {' '.join(sys.argv[1:]) or '(defaults)'} — "
@@ -1072,7 +1084,13 @@ def describe_run(args: argparse.Namespace, scale: Scale) -> str:
             f"{platform.platform()}",
             f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
             f"code: {sh('git', 'rev-parse', '--short', 'HEAD')}"
-            + (f" + uncommitted changes in {len(dirty)} files" if dirty else " (clean)"),
+            + (
+                f" + uncommitted changes in {len(dirty)} files "
+                f"(git diff HEAD sha256 {hashlib.sha256(diff).hexdigest()[:12]}): "
+                + ", ".join(line[3:] for line in dirty)
+                if dirty
+                else " (clean)"
+            ),
             f"scale: {scale}",
         ]
     )
@@ -1088,9 +1106,15 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
 
     print(describe_run(args, scale))
-    outcomes = []
+    outcomes, crashed = [], []
     for backend in backends:
-        outcomes.append(bench_backend(backend, scale))
+        try:
+            outcomes.append(bench_backend(backend, scale))
+        except Exception as exc:  # report, and still run the other backend
+            import traceback
+
+            traceback.print_exc()
+            crashed.append((backend, f"{type(exc).__name__}: {exc}"))
     for o in outcomes:
         print_outcome(o)
         print(
@@ -1128,6 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     failed = [(o.backend, name) for o in outcomes for name, _, ok in o.checks if not ok]
+    failed += [(backend, f"run aborted: {why}") for backend, why in crashed]
     if failed:
         print(f"\nCORRECTNESS FAILED: {failed}")
         return 1

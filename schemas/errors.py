@@ -62,6 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đơn vị đã giải thể hoặc sáp nhập vào ngày hoạt động",
         "The unit was closed or merged on the activity's date",
     ),
+    "storage_refused": (
+        "Máy chủ không lưu được bản ghi này; đã giữ lại để cán bộ kiểm tra",
+        "The server could not store this record; it is kept for staff to look at",
+    ),
     "status_not_allowed": (
         "Chỉ cán bộ xét duyệt mới được xác nhận hoặc trả lại hoạt động",
         "Only reviewers may verify or return an activity",

@@ -56,18 +56,35 @@ class PushRequestSchema(_Strict):
     mutations = fields.List(fields.Nested(MutationSchema), required=True)
 
 
+class DeviceSignInSchema(_Strict):
+    """Either a username and password, or a one-time enrolment code."""
+
+    username = f.String(max_length=80, allow_blank=False, load_default=None)
+    password = fields.String(load_default=None)
+    enrolment_code = f.String(max_length=40, allow_blank=False, load_default=None)
+    device_id = f.UUID(required=True)
+    device_name = f.String(max_length=120, load_default="")
+
+    @validates_schema
+    def _one_way_in(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("enrolment_code"):
+            return
+        missing = {k: [problem("required")] for k in ("username", "password") if not data.get(k)}
+        if missing:
+            raise ValidationError(missing)
+
+
+class OutboxReportSchema(_Strict):
+    count = f.Integer(min_value=0, max_value=10**9, required=True)
+    oldest = f.AwareDateTime(allow_none=True, load_default=None)
+
+
 class PullRequestSchema(_Strict):
     device_id = f.UUID(required=True)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
     limit = f.Integer(min_value=1, max_value=1000, load_default=500)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
-
-
-class DeviceSignInSchema(_Strict):
-    username = f.String(max_length=80, required=True, allow_blank=False)
-    password = fields.String(required=True)
-    device_id = f.UUID(required=True)
-    device_name = f.String(max_length=120, load_default="")
+    outbox = fields.Nested(OutboxReportSchema, allow_none=True, load_default=None)
 
 
 class ResolveConflictSchema(_Strict):

@@ -16,7 +16,7 @@ from flask import Flask
 
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
-from .extensions import compress, csrf, db, migrate
+from .extensions import compress, csrf, db, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     compress.init_app(app)
+    limiter.init_app(app)
 
     from . import api, cli, errors, security
     from .auth import views as auth_views

@@ -64,6 +64,13 @@ def _secret_key(env: str, raw: str | None, instance_path: Path) -> str:
     return key
 
 
+def _positive_int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} phải là số nguyên dương / must be a positive whole number")
+    return int(raw)
+
+
 def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping; raises :class:`ConfigError` on unsafe settings."""
     env = environ.get("SODOAN_ENV", "development").strip().lower()
@@ -75,14 +82,17 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL không hợp lệ / invalid log level: {level!r}")
     production = env == "production"
-    try:
-        tombstone_days = int(environ.get("SYNC_TOMBSTONE_DAYS", "180"))
-    except ValueError:
-        raise ConfigError(
-            "SYNC_TOMBSTONE_DAYS phải là số ngày / must be a number of days"
-        ) from None
+    tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
+        # Failed sign-ins (Flask-Limiter notation); Redis shares the counts between
+        # processes and machines, memory is enough for one process.
+        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIGNIN_LIMIT_ACCOUNT": environ.get("SIGNIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "SIGNIN_LIMIT_ADDRESS": environ.get("SIGNIN_LIMIT_ADDRESS", "30 per 15 minutes"),
+        # A dashboard session left alone this long must sign in again.
+        "SESSION_IDLE_MINUTES": _positive_int(environ, "SESSION_IDLE_MINUTES", 30),
         "SODOAN_ENV": env,
         "LOG_LEVEL": level,
         "SECRET_KEY": _secret_key(env, environ.get("SECRET_KEY"), instance_path),

@@ -41,3 +41,25 @@ def scope_tag(user: User) -> str:
     ids = sorted(db.session.scalars(select(subtree_ids(user.unit_id).subquery().c[0])))
     digest = hashlib.sha256(f"{user.role}:{user.unit_id}:{ids}".encode()).hexdigest()
     return digest[:8]
+
+
+#: Who outranks whom when managing people.
+RANK = {
+    Role.BRANCH_MEMBER: 0,
+    Role.BRANCH_SECRETARY: 1,
+    Role.UNIT_STAFF: 2,
+    Role.PROVINCIAL_STAFF: 3,
+    Role.ADMIN: 4,
+}
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """Enrol, revoke devices of, and deactivate ``target``: a secretary for the members of
+    their branch, staff for people below them in their subtree, admins for anyone else."""
+    if not actor.is_active or actor.id == target.id:
+        return False
+    if RANK[Role(actor.role)] <= RANK[Role(target.role)]:
+        return False
+    if Role(actor.role) == Role.ADMIN:
+        return True
+    return target.unit_id in set(db.session.scalars(subtree_ids(actor.unit_id)))

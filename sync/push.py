@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from schemas.errors import problem
@@ -120,10 +121,16 @@ def push(
     if not new:
         return PushOutcome(results, last)
 
-    applier = _Applier(session, registry, device_id, actor, actor_key, now)
-    for m in new:
-        results.append(applier.apply(m))
-    applier.finish()
+    try:
+        results += _apply_all(session, registry, device_id, actor, actor_key, now, new, False)
+    except (IntegrityError, DataError):
+        # Validation should make this impossible; if the database still refuses a row,
+        # redo the batch one savepoint per mutation so only the culprit is rejected.
+        session.rollback()
+        begin_write(session)
+        last = _lock_device(session, device_id)
+        results = _replay(session, device_id, old)
+        results += _apply_all(session, registry, device_id, actor, actor_key, now, new, True)
     session.execute(
         update(sync_devices)
         .where(sync_devices.c.device_id == device_id)
@@ -131,6 +138,23 @@ def push(
     )
     session.flush()
     return PushOutcome(results, new[-1]["n"])
+
+
+def _apply_all(
+    session: Session,
+    registry: Registry,
+    device_id: uuid.UUID,
+    actor: Any,
+    actor_key: str,
+    now: datetime,
+    new: list[dict],
+    safe: bool,
+) -> list[dict]:
+    applier = _Applier(session, registry, device_id, actor, actor_key, now, safe)
+    applier.prefetch(new)
+    results = [applier.apply(m) for m in new]
+    applier.finish()
+    return results
 
 
 def _replay(session: Session, device_id: uuid.UUID, old: list[dict]) -> list[dict]:
@@ -167,8 +191,15 @@ class _Applier:
         actor: Any,
         actor_key: str,
         now: datetime,
+        safe: bool = False,
     ) -> None:
         self.session = session
+        # Safe mode: a savepoint and a flush per mutation, so a row the database refuses
+        # rejects only its own mutation. Fast mode writes the whole batch at the end.
+        self.safe = safe
+        self.found: dict[tuple[str, uuid.UUID], Any] = {}
+        self.own: dict[uuid.UUID, int] = {}
+        self.conflict_rows: list[dict[str, Any]] = []
         self.registry = registry
         self.device_id = device_id
         self.actor = actor
@@ -177,6 +208,45 @@ class _Applier:
         self.touched: dict[tuple[str, uuid.UUID], Any] = {}
         self.log_rows: list[dict[str, Any]] = []
         self.rejected: dict[tuple[str, uuid.UUID], int] = {}
+
+    def prefetch(self, mutations: list[dict]) -> None:
+        """Load (and lock) every record the batch names, and the versions this device
+        produced of them, in one query each instead of one per mutation."""
+        by_collection: dict[str, set[uuid.UUID]] = {}
+        for m in mutations:
+            by_collection.setdefault(m["collection"], set()).add(uuid.UUID(str(m["id"])))
+        for name, ids in by_collection.items():
+            coll = self.registry.get(name)
+            if coll is None:
+                continue
+            rows = self.session.scalars(
+                select(coll.model).where(coll.model.id.in_(ids)).with_for_update()
+            ).all()
+            self.found.update({(name, r.id): r for r in rows})
+            for rid in ids:
+                self.found.setdefault((name, rid), None)
+        all_ids = set().union(*by_collection.values()) if by_collection else set()
+        self.own = {
+            rid: int(v or 0)
+            for rid, v in self.session.execute(
+                select(sync_mutations.c.record_id, func.max(sync_mutations.c.version))
+                .where(
+                    sync_mutations.c.device_id == self.device_id,
+                    sync_mutations.c.record_id.in_(all_ids),
+                )
+                .group_by(sync_mutations.c.record_id)
+            )
+        }
+
+    def _get(self, coll: Collection, record_id: uuid.UUID) -> Any:
+        key = (coll.name, record_id)
+        if key not in self.found:
+            self.found[key] = self.session.get(coll.model, record_id, with_for_update=True)
+        return self.found[key]
+
+    def _flush(self) -> None:
+        if self.safe:
+            self.session.flush()
 
     # -- one mutation -------------------------------------------------------------------
     def apply(self, m: dict[str, Any]) -> dict[str, Any]:
@@ -191,21 +261,27 @@ class _Applier:
         elif key in self.rejected:
             blocked = problem("blocked_by_rejected", n=self.rejected[key])
             result = _rejected(n, record_id, blocked)
-        else:
+        elif self.safe:
             savepoint = self.session.begin_nested()
             try:
-                if m["op"] == "delete":
-                    result, obj = self._delete(coll, m, record_id, conflicts)
-                else:
-                    result, obj = self._upsert(coll, m, record_id, conflicts)
+                result, obj = self._one(coll, m, record_id, conflicts)
+                self.session.flush()
+            except (IntegrityError, DataError):
+                conflicts.clear()
+                result = _rejected(n, record_id, problem("storage_refused"))
             except BaseException:
                 savepoint.rollback()
                 raise
             if result["status"] == "rejected":
                 savepoint.rollback()
+                self.found.pop(key, None)
                 obj = None
             else:
                 savepoint.commit()
+        else:
+            # Rules are checked before anything is changed, so a rejection leaves nothing
+            # to undo.
+            result, obj = self._one(coll, m, record_id, conflicts)
         if result["status"] == "rejected":
             self.rejected[key] = n
         if obj is not None:
@@ -220,15 +296,16 @@ class _Applier:
         self._log(m, record_id, result, obj.version if obj is not None else None)
         return result
 
+    def _one(
+        self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
+    ) -> tuple[dict, Any]:
+        if m["op"] == "delete":
+            return self._delete(coll, m, record_id, conflicts)
+        return self._upsert(coll, m, record_id, conflicts)
+
     def _own_version(self, record_id: uuid.UUID) -> int:
         """The newest version this device itself produced of the record (0 if none)."""
-        logged = self.session.scalar(
-            select(func.max(sync_mutations.c.version)).where(
-                sync_mutations.c.device_id == self.device_id,
-                sync_mutations.c.record_id == record_id,
-            )
-        )
-        return max(int(logged or 0), self._own_logged(record_id))
+        return max(self.own.get(record_id, 0), self._own_logged(record_id))
 
     def _upsert(
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
@@ -239,7 +316,7 @@ class _Applier:
         values, errors = coll.load(record, self.actor)
         if errors:
             return _rejected(n, record_id, problem("validation_failed"), errors), None
-        existing = self.session.get(coll.model, record_id, with_for_update=True)
+        existing = self._get(coll, record_id)
         if existing is None:
             found = coll.check(self.actor, None, values, "create")
             if found:
@@ -251,7 +328,8 @@ class _Applier:
                 coll.set_field(obj, f, values[f])
             coll.stamp(obj, self.actor, True, values)
             self.session.add(obj)
-            self.session.flush()
+            self.found[(coll.name, record_id)] = obj
+            self._flush()
             return _answer(n, record_id, "applied", obj), obj
 
         if existing.deleted_at is not None:
@@ -289,7 +367,7 @@ class _Applier:
                 field_versions[f] = existing.version
             existing.field_versions = field_versions
             coll.stamp(existing, self.actor, False, values)
-            self.session.flush()
+            self._flush()
         if conflicts:
             status = "conflict"
         elif to_apply and base < before:
@@ -304,7 +382,7 @@ class _Applier:
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
     ) -> tuple[dict, Any]:
         n = m["n"]
-        existing = self.session.get(coll.model, record_id, with_for_update=True)
+        existing = self._get(coll, record_id)
         if existing is None:
             # Never reached the server (or was refused): nothing to delete.
             return {
@@ -326,7 +404,7 @@ class _Applier:
         existing.version += 1
         existing.deleted_at = self.now
         coll.stamp(existing, self.actor, False, {})
-        self.session.flush()
+        self._flush()
         return _answer(n, record_id, "applied", existing), existing
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -352,22 +430,22 @@ class _Applier:
     def _keep_conflict(
         self, coll: Collection | None, record_id: uuid.UUID, n: int, c: dict
     ) -> None:
-        self.session.execute(
-            insert(sync_conflicts).values(
-                id=uuid.UUID(c["id"]),
-                collection=coll.name if coll else "?",
-                record_id=record_id,
-                kind=c["kind"],
-                field=c["field"],
-                server_value=c["server_value"],
-                client_value=c["client_value"],
-                base_version=c["base_version"],
-                server_version=c["server_version"],
-                device_id=self.device_id,
-                mutation_n=n,
-                actor=self.actor_key,
-                created_at=self.now,
-            )
+        self.conflict_rows.append(
+            {
+                "id": uuid.UUID(c["id"]),
+                "collection": coll.name if coll else "?",
+                "record_id": record_id,
+                "kind": c["kind"],
+                "field": c["field"],
+                "server_value": c["server_value"],
+                "client_value": c["client_value"],
+                "base_version": c["base_version"],
+                "server_version": c["server_version"],
+                "device_id": self.device_id,
+                "mutation_n": n,
+                "actor": self.actor_key,
+                "created_at": self.now,
+            }
         )
 
     def _log(self, m: dict, record_id: uuid.UUID, result: dict, produced: int | None) -> None:
@@ -395,16 +473,21 @@ class _Applier:
         )
 
     def finish(self) -> None:
-        """Write the log in one go, then number the changes — last, just before the caller
-        commits, so the counter's lock is held as briefly as possible."""
+        """Number the changes, write the records, the log and the conflicts.
+
+        The numbers are taken last, just before the caller commits, so the counter's lock
+        is held only for these few statements.
+        """
+        if self.touched:
+            with self.session.no_autoflush:  # insert the rows once, already numbered
+                numbers = allocate(self.session, len(self.touched))
+            for obj, number in zip(self.touched.values(), numbers, strict=True):
+                obj.change_seq = number
+        self.session.flush()
         if self.log_rows:
             self.session.execute(insert(sync_mutations), self.log_rows)
-        if not self.touched:
-            return
-        numbers = allocate(self.session, len(self.touched))
-        for obj, number in zip(self.touched.values(), numbers, strict=True):
-            obj.change_seq = number
-        self.session.flush()
+        if self.conflict_rows:
+            self.session.execute(insert(sync_conflicts), self.conflict_rows)
 
 
 def _wire_values(coll: Collection, values: dict[str, Any]) -> dict[str, Any]:

@@ -163,3 +163,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgresql_only" in item.keywords:
             item.add_marker(skip)
+
+
+from tests.world import world  # noqa: E402, F401  (a shared fixture)

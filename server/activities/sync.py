@@ -54,6 +54,7 @@ class ActivityCollection(Collection):
         self._writable: dict[int, set[int]] = {}
         self._closed_on: dict[int, date | None] = {}
         self._types: dict[str, TypeSpec] | None = None
+        self._schema: ActivitySchema | None = None
         self._id_by_code: dict[str, int] = {}
         self._code_by_id: dict[int, str] = {}
 
@@ -67,9 +68,10 @@ class ActivityCollection(Collection):
         return self._types
 
     def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        schema = ActivitySchema(types=self._catalogue())
+        if self._schema is None:
+            self._schema = ActivitySchema(types=self._catalogue())
         try:
-            return schema.load(record), {}
+            return self._schema.load(record), {}
         except ValidationError as exc:
             return {}, exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
 

@@ -1,41 +1,121 @@
-"""Signing a phone in: username and password once, a device token for weeks."""
+"""Devices: signing a phone in (password or enrolment code), listing, revoking."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import jsonify
+from sqlalchemy import select
 
 from schemas.sync import DeviceSignInSchema
 
+from .. import audit
+from ..auth.accounts import redeem_enrolment_code, revoke_device
 from ..auth.devices import DeviceTaken, issue_token
 from ..auth.service import authenticate
+from ..auth.throttle import signin_limits
 from ..extensions import db
+from ..models import Device, User
+from ..policy import can_manage_user
 from . import bp
+from .auth import current_user, device_required
 from .errors import ApiError
 from .protocol import json_body
 
 
+def _user_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "unit_id": user.unit_id,
+    }
+
+
+def _device_json(device: Device, current: uuid.UUID | None = None) -> dict:
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": str(device.id),
+        "name": device.name,
+        "created_at": iso(device.created_at),
+        "last_seen_at": iso(device.last_seen_at),
+        "revoked_at": iso(device.revoked_at),
+        "pending_count": device.pending_count,
+        "pending_since": iso(device.pending_since),
+        "current": device.id == current,
+    }
+
+
 @bp.post("/devices")
+@signin_limits
 def sign_in_device():
     data = DeviceSignInSchema().load(json_body())
-    user = authenticate(data["username"], data["password"])
-    if user is None:
-        raise ApiError(401, "bad_credentials", "Wrong username or password")
     try:
-        token = issue_token(user, data["device_id"], data["device_name"])
+        if data["enrolment_code"]:
+            redeemed = redeem_enrolment_code(
+                data["enrolment_code"], data["device_id"], data["device_name"]
+            )
+            if redeemed is None:
+                audit.record("sign_in_failed", device_id=data["device_id"], method="enrolment_code")
+                db.session.commit()
+                raise ApiError(
+                    401, "enrolment_code_invalid", "The enrolment code is unknown, used or expired"
+                )
+            user, token = redeemed
+        else:
+            user = authenticate(data["username"], data["password"])
+            if user is None:
+                audit.record(
+                    "sign_in_failed",
+                    device_id=data["device_id"],
+                    username=data["username"][:80],
+                    method="password",
+                )
+                db.session.commit()
+                raise ApiError(401, "bad_credentials", "Wrong username or password")
+            token = issue_token(user, data["device_id"], data["device_name"])
+            audit.record(
+                "device_signed_in",
+                actor=user,
+                device_id=data["device_id"],
+                target=("user", user.id),
+                method="password",
+            )
     except DeviceTaken:
         db.session.rollback()
         raise ApiError(403, "device_taken", "This device id belongs to another account") from None
     db.session.commit()
     return jsonify(
-        {
-            "device_id": str(data["device_id"]),
-            "token": token,
-            "user": {
-                "id": user.id,
-                "username": user.username,
-                "full_name": user.full_name,
-                "role": user.role,
-                "unit_id": user.unit_id,
-            },
-        }
+        {"device_id": str(data["device_id"]), "token": token, "user": _user_json(user)}
     ), 201
+
+
+@bp.get("/devices")
+@device_required
+def my_devices():
+    user = current_user()
+    from flask import g
+
+    rows = db.session.scalars(
+        select(Device).where(Device.user_id == user.id).order_by(Device.created_at)
+    ).all()
+    out = [_device_json(d, g.device_id) for d in rows]
+    db.session.rollback()
+    return jsonify({"devices": out})
+
+
+@bp.post("/devices/<uuid:device_id>/revoke")
+@device_required
+def revoke(device_id: uuid.UUID):
+    """A user revokes their own lost phone; staff revoke one of the people they manage."""
+    actor = current_user()
+    device = db.session.get(Device, device_id)
+    if device is None or not (device.user_id == actor.id or can_manage_user(actor, device.user)):
+        raise ApiError(404, "not_found", "No such device")
+    revoke_device(actor, device)
+    out = _device_json(device)
+    db.session.commit()
+    return jsonify(out)

@@ -28,6 +28,9 @@ CODE_MESSAGES_VI = {
     "resync_required": "Cần tải lại toàn bộ dữ liệu",
     "not_found": "Không tìm thấy",
     "conflict_resolved": "Xung đột này đã được giải quyết",
+    "enrolment_code_invalid": "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn",
+    "forbidden": "Không có quyền",
+    "user_inactive": "Tài khoản đã bị khoá",
 }
 
 

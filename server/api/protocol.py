@@ -39,7 +39,8 @@ def json_body() -> dict[str, Any]:
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise ApiError(413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY)
-    data = request.stream.read(MAX_BODY + 1)
+    # Cached: the sign-in throttle may have read the body already to find the username.
+    data = request.get_data(cache=True)
     if len(data) > MAX_BODY:
         raise ApiError(413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()

@@ -12,6 +12,7 @@ from sync.push import begin_write, push
 from ..activities.reference import reference_for
 from ..activities.registry import sync_registry
 from ..extensions import db
+from ..models import Device
 from ..models.types import utcnow
 from ..policy import scope_tag
 from . import bp
@@ -64,11 +65,23 @@ def push_view():
     return jsonify({"last_applied": outcome.last_applied, "results": outcome.results})
 
 
+def _note_outbox(report: dict) -> None:
+    """Keep what the phone says of its unsent entries, for staff (one small write, only
+    when it changed)."""
+    device = db.session.get(Device, g.device_id)
+    since = report["oldest"] if report["count"] else None
+    if (device.pending_count, device.pending_since) != (report["count"], since):
+        device.pending_count, device.pending_since = report["count"], since
+        db.session.commit()
+
+
 @bp.post("/sync/pull")
 @device_required
 def pull_view():
     data = PullRequestSchema().load(json_body())
     _same_device(data["device_id"])
+    if data["outbox"] is not None:
+        _note_outbox(data["outbox"])
     user = current_user()
     try:
         page = pull(

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
+from .. import audit
 from ..extensions import db
 from ..models import ROLE_LABELS, UNIT_KIND_LABELS, Role, UnitKind, User
 from .forms import LoginForm
 from .service import authenticate
+from .throttle import signin_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -25,6 +37,13 @@ def load_user() -> None:
         return
     user_id = session.get("user_id")
     user = db.session.get(User, user_id) if user_id is not None else None
+    now = int(time.time())
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if user is not None and now - int(session.get("seen", 0)) > idle:
+        session.clear()
+        user = None
+    if user is not None and now - int(session.get("seen", 0)) > 60:
+        session["seen"] = now  # at most one cookie rewrite a minute
     g.user = user if user is not None and user.is_active else None
 
 
@@ -39,6 +58,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@signin_limits
 def login():
     form = LoginForm()
     error = None
@@ -46,9 +66,19 @@ def login():
         user = authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             error = "Tên đăng nhập hoặc mật khẩu không đúng"
+            audit.record(
+                "sign_in_failed",
+                username=(form.username.data or "")[:80],
+                method="password",
+                channel="dashboard",
+            )
+            db.session.commit()
         else:
+            audit.record("sign_in", actor=user, channel="dashboard")
+            db.session.commit()
             session.clear()
             session["user_id"] = user.id
+            session["seen"] = int(time.time())
             target = request.args.get("next", "")
             # Only local paths: an open redirect would let a phishing link borrow our name.
             if not target.startswith("/") or target.startswith("//"):
@@ -60,6 +90,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.user is not None:
+        audit.record("sign_out", actor=g.user, channel="dashboard")
+        db.session.commit()
     session.clear()
     return redirect(url_for("auth.login"))
 

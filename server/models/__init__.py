@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
 from .activities import STATUS_LABELS, Activity, ActivityStatus
+from .audit import AuditEvent, EnrolmentCode
 from .movement import ActivityType, Phase, Pillar
 from .people import ROLE_LABELS, Device, Role, User, normalise_username
 from .units import (
@@ -21,6 +22,8 @@ __all__ = [
     "Activity",
     "ActivityStatus",
     "ActivityType",
+    "AuditEvent",
+    "EnrolmentCode",
     "Device",
     "Phase",
     "Pillar",

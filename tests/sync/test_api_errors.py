@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from server.extensions import db
 from sync.tables import sync_mutations
-from tests.sync.conftest import HEADERS, activity_record
+from tests.world import HEADERS, activity_record
 
 
 def auth(phone) -> dict:
@@ -21,17 +21,24 @@ def test_malformed_bodies(world):
     assert resp.status_code == 400 and resp.get_json()["code"] == "bad_json"
     resp = phone.client.post("/api/v1/sync/pull", data=b"[1, 2]", headers=auth(phone))
     assert resp.status_code == 400 and resp.get_json()["code"] == "bad_json"
-    resp = phone.client.post("/api/v1/sync/pull", data=b"{}",
-                             headers={**auth(phone), "Content-Encoding": "br"})
+    resp = phone.client.post(
+        "/api/v1/sync/pull", data=b"{}", headers={**auth(phone), "Content-Encoding": "br"}
+    )
     assert resp.status_code == 415 and resp.get_json()["supported"] == ["gzip", "identity"]
 
 
 def test_an_invalid_envelope_answers_422_with_structured_errors(world):
     phone = world.phone("hoa")
-    resp = phone.post("/api/v1/sync/push", {
-        "device_id": "nope", "mutations": [{"n": 0, "collection": "activities",
-                                            "op": "merge", "id": str(uuid.uuid4())}],
-        "extra": 1})
+    resp = phone.post(
+        "/api/v1/sync/push",
+        {
+            "device_id": "nope",
+            "mutations": [
+                {"n": 0, "collection": "activities", "op": "merge", "id": str(uuid.uuid4())}
+            ],
+            "extra": 1,
+        },
+    )
     assert resp.status_code == 422
     body = resp.get_json()
     assert body["code"] == "invalid_request" and body["message"] == "Yêu cầu không hợp lệ"
@@ -43,8 +50,11 @@ def test_an_invalid_envelope_answers_422_with_structured_errors(world):
 
 
 def test_wrong_password_on_device_sign_in(world):
-    resp = world.app.test_client().post("/api/v1/devices", headers=HEADERS, json={
-        "username": "hoa", "password": "sai-mat-khau", "device_id": str(uuid.uuid4())})
+    resp = world.app.test_client().post(
+        "/api/v1/devices",
+        headers=HEADERS,
+        json={"username": "hoa", "password": "sai-mat-khau", "device_id": str(uuid.uuid4())},
+    )
     assert resp.status_code == 401 and resp.get_json()["code"] == "bad_credentials"
     assert resp.get_json()["message"] == "Tên đăng nhập hoặc mật khẩu không đúng"
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Activity
-from tests.sync.conftest import activity_record
+from tests.world import activity_record
 
 BACKLOG = 10_000
 BATCH = 200

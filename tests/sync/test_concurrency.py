@@ -23,7 +23,7 @@ from sync.changes import allocate
 from sync.pull import pull
 from sync.push import begin_write, push
 from tests import factories as f
-from tests.sync.conftest import activity_record
+from tests.world import activity_record
 
 pytestmark = pytest.mark.postgresql_only
 

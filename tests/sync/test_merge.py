@@ -6,7 +6,7 @@ import uuid
 
 from server.extensions import db
 from server.models import Activity
-from tests.sync.conftest import activity_record
+from tests.world import activity_record
 
 
 def setup_shared(world):

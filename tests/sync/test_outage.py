@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.sync.conftest import HEADERS, activity_record
+from tests.world import HEADERS, activity_record
 
 
 def test_an_unreachable_database_gives_503_and_the_retry_succeeds(

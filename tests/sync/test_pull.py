@@ -12,7 +12,7 @@ from server.models import Activity, User
 from server.models.types import utcnow
 from server.units.service import move_unit
 from sync.tables import sync_state
-from tests.sync.conftest import activity_record
+from tests.world import activity_record
 
 
 def create(phone, unit_id, count, **changes):

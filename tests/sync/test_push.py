@@ -12,7 +12,7 @@ from server.extensions import db
 from server.models import Activity, ActivityStatus, Device
 from server.models.types import utcnow
 from sync.tables import sync_mutations
-from tests.sync.conftest import HEADERS, activity_record
+from tests.world import HEADERS, activity_record
 
 
 def count_activities(app) -> int:
@@ -305,3 +305,52 @@ def test_tokens_bad_revoked_and_renewed(world):
     out = again.push(waiting)
     assert out["results"][0]["status"] == "applied" and out["last_applied"] == 2
     assert count_activities(world.app) == 2
+
+
+def _refuse_title(app, title: str) -> None:
+    """Make the database itself refuse one row, as a real constraint would."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(
+                db.text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON activities WHEN NEW.title = '{title}' "
+                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            db.session.execute(
+                db.text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused' "
+                    "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            db.session.execute(
+                db.text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON activities "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+        db.session.commit()
+
+
+def test_a_row_the_database_refuses_rejects_only_its_own_mutation(world):
+    _refuse_title(world.app, "Bị từ chối")
+    phone = world.phone("hoa")
+    ids = [uuid.uuid4() for _ in range(3)]
+    titles = ["Trước", "Bị từ chối", "Sau"]
+    out = phone.push(
+        *[
+            phone.mutation("upsert", i, activity_record(world.ids["b1"], title=t))
+            for i, t in zip(ids, titles, strict=True)
+        ]
+    )
+    assert [r["status"] for r in out["results"]] == ["applied", "rejected", "applied"]
+    assert out["results"][1]["reason"]["code"] == "storage_refused"
+    assert out["last_applied"] == 3
+    with world.app.app_context():
+        assert [db.session.get(Activity, i) is not None for i in ids] == [True, False, True]
+        kept = db.session.execute(
+            select(sync_mutations.c.payload).where(sync_mutations.c.n == 2)
+        ).scalar_one()
+        assert kept["record"]["title"] == "Bị từ chối"

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Activity
 from sync.tables import sync_conflicts, sync_mutations
-from tests.sync.conftest import Phone, World, activity_record
+from tests.world import Phone, World, activity_record
 
 FIELDS = ("title", "place", "members_count", "citizens_served")
 VALUES = {

@@ -1,4 +1,4 @@
-"""A small world for sync tests: a commune with two branches, their people and phones."""
+"""A small world for API tests: two communes, their branches, people and phones."""
 
 from __future__ import annotations
 
