@@ -11,7 +11,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK  := $(BIN)/flask --app server
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db demo test test-pg lint format clean
+.PHONY: help install browser run db demo test test-pg lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -26,6 +26,16 @@ $(STAMP)/venv: pyproject.toml
 
 install: $(STAMP)/venv ## Create .venv and install the app with its test tools
 
+# Browser tests drive Debian's Chromium (a test tool's own browser download cannot work
+# here). Installing it needs root, as on the CI machine and the developers' machines.
+$(STAMP)/browser:
+	@mkdir -p $(STAMP)
+	command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@touch $@
+
+browser: $(STAMP)/browser ## Install Debian's Chromium for the browser tests
+
 db: install ## Migrate the database (DATABASE_URL, default SQLite under instance/)
 	$(FLASK) db upgrade
 	$(FLASK) seed-catalogue
@@ -37,7 +47,7 @@ run: demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:5000 
 	$(BIN)/gunicorn --preload --workers 2 --bind $(HOST):$(PORT) \
 	  --access-logfile - 'server:create_app()'
 
-test: install lint ## Install what the tests need and run the whole suite (SQLite)
+test: install browser lint ## Install what the tests need and run the whole suite (SQLite)
 	$(BIN)/pytest
 
 test-pg: ## The whole suite again on PostgreSQL ($(PG_URL)), starting it if needed

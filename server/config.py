@@ -106,6 +106,9 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         # client (and CompressionStream) speaks; brotli for browsers that ask for it.
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 512,
+        # flask-compress leaves a streamed file (static files) open when it compresses it;
+        # static assets get precompressed copies instead (see the PWA build).
+        "COMPRESS_STREAMS": False,
         "COMPRESS_MIMETYPES": [
             "application/json",
             "text/html",
