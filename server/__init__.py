@@ -41,14 +41,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
 
-    from . import api, cli, errors, security
+    from . import api, cli, errors, formatting, security
     from .auth import views as auth_views
     from .health import views as health_views
+    from .people import views as people_views
 
     app.register_blueprint(health_views.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(people_views.bp)
     api.register(app)
     errors.register(app)
+    formatting.register(app)
     security.register(app)
     cli.register(app)
     return app

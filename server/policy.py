@@ -63,3 +63,20 @@ def can_manage_user(actor: User, target: User) -> bool:
     if Role(actor.role) == Role.ADMIN:
         return True
     return target.unit_id in set(db.session.scalars(subtree_ids(actor.unit_id)))
+
+
+def manages_people(user: User) -> bool:
+    """Whether the people pages are for this user at all."""
+    return user.is_active and RANK[Role(user.role)] >= RANK[Role.BRANCH_SECRETARY]
+
+
+def assignable_roles(actor: User) -> list[Role]:
+    """Roles the actor may give: strictly below their own."""
+    return [r for r in Role if RANK[r] < RANK[Role(actor.role)]]
+
+
+def can_place_in(actor: User, unit_id: int) -> bool:
+    """Whether the actor may put a person in this unit (their own subtree)."""
+    if Role(actor.role) == Role.ADMIN:
+        return True
+    return unit_id in set(db.session.scalars(subtree_ids(actor.unit_id)))

@@ -31,3 +31,33 @@ def test_names_with_markup_show_as_text_in_chromium(app, live_server, phone_page
     phone_page.hover("main")
     assert dialogs == []
     screenshot(phone_page, "dashboard-home-escaped")
+
+
+def test_staff_enrol_a_phone_with_a_code_and_qr_in_chromium(app, live_server, browser):
+    with app.app_context():
+        root = f.unit("CB", None, UnitKind.PROVINCE, name="Tỉnh Đoàn Cao Bằng")
+        commune = f.unit("CB-TH", root, UnitKind.COMMUNE, name="Đoàn xã Trường Hà")
+        f.user("canbo", commune, role="unit_staff", full_name="Lương Văn Cán")
+        f.user(
+            "0912000005",
+            f.unit("CB-TH-01", commune, name="Chi đoàn xóm Pác Bó"),
+            full_name="Hoàng Thị Lan",
+        )
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/login")
+        page.fill("#username", "canbo")
+        page.fill("#password", f.PASSWORD)
+        page.click("button[type=submit]")
+        page.click("text=Cán bộ, đoàn viên")
+        page.click("text=Hoàng Thị Lan")
+        page.click("text=Tạo mã kích hoạt điện thoại")
+        code = page.inner_text("#enrolment-code")
+        assert len(code) == 14
+        qr = page.locator("img[alt='Mã QR của mã kích hoạt']")
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+        screenshot(page, "dashboard-enrolment-code")
+    finally:
+        context.close()

@@ -1,0 +1,205 @@
+"""People pages of the dashboard: list, create, change, enrol a phone, revoke, deactivate.
+
+Every page asks the policy; someone out of reach is "not found".
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from .. import audit
+from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
+from ..auth.passwords import hash_password
+from ..auth.views import login_required
+from ..extensions import db
+from ..models import ROLE_LABELS, Device, Role, Unit, User, normalise_username
+from ..policy import assignable_roles, can_manage_user, can_place_in, manages_people
+from ..search import matches
+from ..units.service import subtree_ids
+from .forms import ActionForm, ChangeForm, PersonForm
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+PAGE = 100
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not manages_people(g.user):
+        abort(404)
+
+
+def _units_in_reach() -> list[Unit]:
+    query = select(Unit).where(Unit.closed_on.is_(None)).order_by(Unit.depth, Unit.name_fold)
+    if g.user.role != Role.ADMIN:
+        query = query.where(Unit.id.in_(subtree_ids(g.user.unit_id)))
+    return list(db.session.scalars(query))
+
+
+def _choices(form) -> None:
+    form.role.choices = [(r.value, ROLE_LABELS[r][0]) for r in assignable_roles(g.user)]
+    form.unit_id.choices = [(u.id, u.name) for u in _units_in_reach()]
+
+
+def _managed_or_404(user_id: int) -> User:
+    person = db.session.get(User, user_id)
+    if person is None or not can_manage_user(g.user, person):
+        abort(404)
+    return person
+
+
+@bp.get("/")
+def index():
+    q = request.args.get("q", "").strip()
+    query = select(User).order_by(User.full_name_fold).limit(PAGE)
+    if g.user.role != Role.ADMIN:
+        query = query.where(User.unit_id.in_(subtree_ids(g.user.unit_id)))
+    if q:
+        query = query.where(matches(User.full_name_fold, q) | User.username.contains(q))
+    people = [p for p in db.session.scalars(query) if can_manage_user(g.user, p)]
+    devices = dict(
+        db.session.execute(
+            select(Device.user_id, func.count())
+            .where(Device.user_id.in_([p.id for p in people]), Device.revoked_at.is_(None))
+            .group_by(Device.user_id)
+        ).all()
+    )
+    return render_template(
+        "people/index.html", people=people, devices=devices, q=q, roles=ROLE_LABELS
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = PersonForm()
+    _choices(form)
+    if form.validate_on_submit():
+        name = normalise_username(form.username.data)
+        if db.session.scalar(select(User.id).where(User.username == name)):
+            form.username.errors.append("Tên đăng nhập đã tồn tại")
+        elif not can_place_in(g.user, form.unit_id.data):
+            abort(404)
+        else:
+            person = User(
+                username=name,
+                full_name=form.full_name.data.strip(),
+                role=form.role.data,
+                unit_id=form.unit_id.data,
+                password_hash=hash_password(form.password.data) if form.password.data else None,
+            )
+            db.session.add(person)
+            db.session.flush()
+            audit.record(
+                "user_created",
+                actor=g.user,
+                target=("user", person.id),
+                role=person.role,
+                unit_id=person.unit_id,
+            )
+            db.session.commit()
+            flash("Đã tạo tài khoản", "ok")
+            return redirect(url_for("people.show", user_id=person.id))
+    return render_template("people/new.html", form=form)
+
+
+@bp.get("/<int:user_id>")
+def show(user_id: int):
+    person = _managed_or_404(user_id)
+    form = ChangeForm(role=person.role, unit_id=person.unit_id)
+    _choices(form)
+    devices = db.session.scalars(
+        select(Device).where(Device.user_id == person.id).order_by(Device.created_at)
+    ).all()
+    return render_template(
+        "people/show.html",
+        person=person,
+        form=form,
+        devices=devices,
+        action=ActionForm(),
+        roles=ROLE_LABELS,
+        code=None,
+    )
+
+
+@bp.post("/<int:user_id>")
+def change(user_id: int):
+    person = _managed_or_404(user_id)
+    form = ChangeForm()
+    _choices(form)
+    if not form.validate_on_submit() or not can_place_in(g.user, form.unit_id.data):
+        abort(400)
+    if form.role.data != person.role:
+        audit.record(
+            "role_changed",
+            actor=g.user,
+            target=("user", person.id),
+            old=person.role,
+            new=form.role.data,
+        )
+        person.role = form.role.data
+    if form.unit_id.data != person.unit_id:
+        audit.record(
+            "unit_changed",
+            actor=g.user,
+            target=("user", person.id),
+            old=person.unit_id,
+            new=form.unit_id.data,
+        )
+        person.unit_id = form.unit_id.data
+    db.session.commit()
+    flash("Đã lưu thay đổi", "ok")
+    return redirect(url_for("people.show", user_id=person.id))
+
+
+@bp.post("/<int:user_id>/enrolment-code")
+def enrol(user_id: int):
+    person = _managed_or_404(user_id)
+    if not ActionForm().validate_on_submit() or not person.is_active:
+        abort(400)
+    code, row = new_enrolment_code(g.user, person)
+    db.session.commit()
+    form = ChangeForm(role=person.role, unit_id=person.unit_id)
+    _choices(form)
+    devices = db.session.scalars(select(Device).where(Device.user_id == person.id)).all()
+    # Shown once, on this page only: the server keeps just its hash.
+    return render_template(
+        "people/show.html",
+        person=person,
+        form=form,
+        devices=devices,
+        action=ActionForm(),
+        roles=ROLE_LABELS,
+        code=code,
+        code_expires=row.expires_at,
+        qr=_qr(code),
+    )
+
+
+@bp.post("/<int:user_id>/devices/<uuid:device_id>/revoke")
+def revoke(user_id: int, device_id):
+    person = _managed_or_404(user_id)
+    device = db.session.get(Device, device_id)
+    if device is None or device.user_id != person.id or not ActionForm().validate_on_submit():
+        abort(404)
+    revoke_device(g.user, device)
+    db.session.commit()
+    flash("Đã thu hồi quyền truy cập của thiết bị", "ok")
+    return redirect(url_for("people.show", user_id=person.id))
+
+
+@bp.post("/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    person = _managed_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = deactivate_user(g.user, person)
+    db.session.commit()
+    flash(f"Đã khoá tài khoản và thu hồi {count} thiết bị", "ok")
+    return redirect(url_for("people.show", user_id=person.id))
+
+
+def _qr(text: str) -> str:
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=6, border=2)
