@@ -80,3 +80,22 @@ def can_place_in(actor: User, unit_id: int) -> bool:
     if Role(actor.role) == Role.ADMIN:
         return True
     return unit_id in set(db.session.scalars(subtree_ids(actor.unit_id)))
+
+
+def manages_units(user: User) -> bool:
+    return user.is_active and Role(user.role) in (
+        Role.UNIT_STAFF,
+        Role.PROVINCIAL_STAFF,
+        Role.ADMIN,
+    )
+
+
+def can_manage_unit(actor: User, unit_id: int) -> bool:
+    """Staff change the units strictly below their own; admins change any unit."""
+    if not manages_units(actor):
+        return False
+    if Role(actor.role) == Role.ADMIN:
+        return True
+    return unit_id != actor.unit_id and unit_id in set(
+        db.session.scalars(subtree_ids(actor.unit_id))
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
@@ -38,8 +39,8 @@ def _units_in_reach() -> list[Unit]:
 
 
 def _choices(form) -> None:
-    form.role.choices = [(r.value, ROLE_LABELS[r][0]) for r in assignable_roles(g.user)]
-    form.unit_id.choices = [(u.id, u.name) for u in _units_in_reach()]
+    form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r][0]) for r in assignable_roles(g.user)]
+    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in _units_in_reach()]
 
 
 def _managed_or_404(user_id: int) -> User:
