@@ -393,6 +393,9 @@ class Device:
             "cursor": self.cursor if cursor == "own" else cursor,
             "limit": limit,
             "reference": self.reference,
+            # Recommended by the protocol; the bench's devices pull only after their push
+            # was answered, so their outbox is empty.
+            "outbox": {"count": 0, "oldest": None},
         }
         ex = self.client.post(f"{API}/sync/pull", body, token=self.token)
         page = expect(ex, 200, f"pull by {self.username}")

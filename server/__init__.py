@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import security
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
 from .extensions import compress, csrf, db, limiter, migrate
@@ -35,13 +36,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             raise
         _die(str(exc))
 
+    # JSON in UTF-8, not \uXXXX escapes: Vietnamese text is half the size on the wire.
+    app.json.ensure_ascii = False
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    security.register_before_compression(app)
     compress.init_app(app)
     limiter.init_app(app)
 
-    from . import api, cli, errors, formatting, security
+    from . import api, cli, errors, formatting
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views

@@ -36,3 +36,17 @@ def register(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def register_before_compression(app: Flask) -> None:
+    """Registered before flask-compress, so it runs after it (after_request runs in
+    reverse order): POST answers are never cached, so ``Vary`` only costs bytes on every
+    poll of every phone."""
+
+    @app.after_request
+    def _no_vary_on_api_posts(response: Response) -> Response:
+        if request.method == "POST" and request.path.startswith("/api/"):
+            response.vary.discard("Accept-Encoding")
+            if not response.vary:
+                del response.headers["Vary"]
+        return response

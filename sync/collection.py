@@ -25,6 +25,8 @@ class Collection(ABC):
     model: type
     #: The fields a client may write, by their wire names.
     fields: tuple[str, ...]
+    #: Columns a pull never needs (decoding them is wasted work on big downloads).
+    pull_skips: tuple[str, ...] = ()
 
     @abstractmethod
     def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -57,6 +57,8 @@ class Activity(db.Model):
         ),
         # Reports: a unit's activities over a period.
         Index("ix_activities_unit_starts", "unit_id", "starts_on"),
+        # Pulls: a unit's changes after a cursor, already in order.
+        Index("ix_activities_unit_change", "unit_id", "change_seq"),
     )
 
     # Made on the phone, so a record exists (and can be edited) weeks before it syncs.

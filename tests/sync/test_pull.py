@@ -158,3 +158,13 @@ def test_purged_tombstones_expire_old_cursors(world, runner):
     lan.cursor, lan.store = None, {}
     lan.sync_down()
     assert set(lan.store) == {str(ids[1])}
+
+
+def test_pull_answers_are_lean_utf8_json_without_vary(world):
+    hoa = world.phone("hoa")
+    create(hoa, world.ids["b1"], 1)
+    resp = hoa.post("/api/v1/sync/pull", {"device_id": str(hoa.device_id), "cursor": None})
+    assert "Vary" not in resp.headers
+    assert "Trường Hà".encode() in resp.data and b"\\u" not in resp.data
+    record = resp.get_json()["changes"][0]["record"]
+    assert "." not in record["created_at"]  # whole seconds
