@@ -104,9 +104,7 @@ def create():
     return render_template("people/new.html", form=form)
 
 
-@bp.get("/<int:user_id>")
-def show(user_id: int):
-    person = _managed_or_404(user_id)
+def _person_page(person: User, **extra: object) -> str:
     form = ChangeForm(role=person.role, unit_id=person.unit_id)
     _choices(form)
     devices = db.session.scalars(
@@ -119,8 +117,13 @@ def show(user_id: int):
         devices=devices,
         action=ActionForm(),
         roles=ROLE_LABELS,
-        code=None,
+        **{"code": None, **extra},
     )
+
+
+@bp.get("/<int:user_id>")
+def show(user_id: int):
+    return _person_page(_managed_or_404(user_id))
 
 
 @bp.post("/<int:user_id>")
@@ -160,21 +163,8 @@ def enrol(user_id: int):
         abort(400)
     code, row = new_enrolment_code(g.user, person)
     db.session.commit()
-    form = ChangeForm(role=person.role, unit_id=person.unit_id)
-    _choices(form)
-    devices = db.session.scalars(select(Device).where(Device.user_id == person.id)).all()
     # Shown once, on this page only: the server keeps just its hash.
-    return render_template(
-        "people/show.html",
-        person=person,
-        form=form,
-        devices=devices,
-        action=ActionForm(),
-        roles=ROLE_LABELS,
-        code=code,
-        code_expires=row.expires_at,
-        qr=_qr(code),
-    )
+    return _person_page(person, code=code, code_expires=row.expires_at, qr=_qr(code))
 
 
 @bp.post("/<int:user_id>/devices/<uuid:device_id>/revoke")
