@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from .extensions import db
 from .models import Role, User
@@ -38,7 +38,7 @@ def can_write_activities_of(user: User, unit_id: int) -> bool:
 def scope_tag(user: User) -> str:
     """Eight hex digits that change whenever what the user may see changes (their role,
     home unit, or the units under it), so a device's cursor from before is refused."""
-    ids = sorted(db.session.scalars(select(subtree_ids(user.unit_id).subquery().c[0])))
+    ids = sorted(db.session.scalars(subtree_ids(user.unit_id)))
     digest = hashlib.sha256(f"{user.role}:{user.unit_id}:{ids}".encode()).hexdigest()
     return digest[:8]
 
@@ -53,12 +53,20 @@ RANK = {
 }
 
 
+def outranks(actor: User, target: User) -> bool:
+    """The rank half of :func:`can_manage_user`, for lists already limited to the
+    actor's subtree (one query for the list instead of one per person)."""
+    return (
+        actor.is_active
+        and actor.id != target.id
+        and RANK[Role(actor.role)] > RANK[Role(target.role)]
+    )
+
+
 def can_manage_user(actor: User, target: User) -> bool:
     """Enrol, revoke devices of, and deactivate ``target``: a secretary for the members of
     their branch, staff for people below them in their subtree, admins for anyone else."""
-    if not actor.is_active or actor.id == target.id:
-        return False
-    if RANK[Role(actor.role)] <= RANK[Role(target.role)]:
+    if not outranks(actor, target):
         return False
     if Role(actor.role) == Role.ADMIN:
         return True

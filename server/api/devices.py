@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import jsonify
+from flask import g, jsonify
 from sqlalchemy import select
 
 from schemas.sync import DeviceSignInSchema
@@ -97,8 +97,6 @@ def sign_in_device():
 @device_required
 def my_devices():
     user = current_user()
-    from flask import g
-
     rows = db.session.scalars(
         select(Device).where(Device.user_id == user.id).order_by(Device.created_at)
     ).all()

@@ -15,7 +15,13 @@ from ..auth.passwords import hash_password
 from ..auth.views import login_required
 from ..extensions import db
 from ..models import ROLE_LABELS, Device, Role, Unit, User, normalise_username
-from ..policy import assignable_roles, can_manage_user, can_place_in, manages_people
+from ..policy import (
+    assignable_roles,
+    can_manage_user,
+    can_place_in,
+    manages_people,
+    outranks,
+)
 from ..search import matches
 from ..units.service import subtree_ids
 from .forms import ActionForm, ChangeForm, PersonForm
@@ -58,7 +64,8 @@ def index():
         query = query.where(User.unit_id.in_(subtree_ids(g.user.unit_id)))
     if q:
         query = query.where(matches(User.full_name_fold, q) | User.username.contains(q))
-    people = [p for p in db.session.scalars(query) if can_manage_user(g.user, p)]
+    # The query keeps to the actor's subtree; only the rank remains to check per person.
+    people = [p for p in db.session.scalars(query) if outranks(g.user, p)]
     devices = dict(
         db.session.execute(
             select(Device.user_id, func.count())
