@@ -82,7 +82,7 @@ class OutboxReportSchema(_Strict):
 class PullRequestSchema(_Strict):
     device_id = f.UUID(required=True)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
-    limit = f.Integer(min_value=1, max_value=1000, load_default=500)
+    limit = f.Integer(min_value=1, max_value=5000, load_default=500)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
     outbox = fields.Nested(OutboxReportSchema, allow_none=True, load_default=None)
 

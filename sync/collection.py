@@ -27,6 +27,9 @@ class Collection(ABC):
     fields: tuple[str, ...]
     #: Columns a pull never needs (decoding them is wasted work on big downloads).
     pull_skips: tuple[str, ...] = ()
+    #: A column holding :meth:`to_wire` already rendered as JSON. The app keeps it current
+    #: on every write; a pull then sends it as it is instead of building each record.
+    wire_column: str | None = None
 
     @abstractmethod
     def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -46,7 +49,8 @@ class Collection(ABC):
 
     @abstractmethod
     def to_wire(self, obj: Any) -> dict[str, Any]:
-        """The whole record as a device receives it."""
+        """The record's fields as a device receives them (``id`` and ``version`` travel
+        beside the record, never inside it)."""
 
     @abstractmethod
     def check(

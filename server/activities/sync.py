@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
 from ..policy import visible_unit_ids, writable_unit_ids
+from .wire import record_fields
 
 #: An activity may be entered ahead of time (planned), but not absurdly far ahead.
 MAX_DAYS_AHEAD = 31
@@ -41,26 +42,11 @@ WIRE_FIELDS = (
 )
 
 
-def _iso(value: datetime | None) -> str | None:
-    # Whole seconds: nobody needs microseconds of a phone entry, and 20,000 records pay
-    # for every byte on 2G.
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
 class ActivityCollection(Collection):
     name = "activities"
     model = Activity
     fields = WIRE_FIELDS
-    pull_skips = (
-        "field_versions",
-        "search_fold",
-        "reviewed_by_id",
-        "reviewed_at",
-        "created_by_id",
-        "updated_by_id",
-    )
+    wire_column = "wire"
 
     def __init__(self) -> None:
         self._writable: dict[int, set[int]] = {}
@@ -111,27 +97,7 @@ class ActivityCollection(Collection):
 
     def to_wire(self, obj: Activity) -> dict[str, Any]:
         self._catalogue()
-        return {
-            "id": str(obj.id),
-            "unit_id": obj.unit_id,
-            "type": self._code_by_id.get(obj.type_id),
-            "title": obj.title,
-            "starts_on": obj.starts_on.isoformat(),
-            "ends_on": obj.ends_on.isoformat(),
-            "place": obj.place,
-            "members_count": obj.members_count,
-            "citizens_served": obj.citizens_served,
-            "volunteer_hours": f"{obj.volunteer_hours:.1f}",
-            "quantities": obj.quantities or {},
-            "description": obj.description,
-            "status": obj.status,
-            "review_comment": obj.review_comment,
-            "version": obj.version,
-            "recorded_at": _iso(obj.recorded_at),
-            "recorded_at_suspect": obj.recorded_at_suspect,
-            "created_at": _iso(obj.created_at),
-            "updated_at": _iso(obj.updated_at),
-        }
+        return record_fields(obj, self._code_by_id.get(obj.type_id))
 
     def _may_write(self, actor: User, unit_id: int) -> bool:
         # A batch checks the same actor hundreds of times: ask the policy once per request.
@@ -179,4 +145,10 @@ class ActivityCollection(Collection):
         obj.updated_at = now
 
     def visible(self, scope: User) -> ColumnElement[bool]:
-        return Activity.unit_id.in_(visible_unit_ids(scope))
+        # The ids themselves, not a subquery: a member's branch is then one unit to the
+        # planner, which walks the (unit_id, change_seq) index in order instead of sorting
+        # the whole branch for every page (63 ms a page at 20,000 records on PostgreSQL).
+        ids = list(db.session.scalars(visible_unit_ids(scope)))
+        if len(ids) == 1:
+            return Activity.unit_id == ids[0]
+        return Activity.unit_id.in_(ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 
 from schemas.sync import MAX_MUTATIONS, PullRequestSchema, PushRequestSchema
 from sync.errors import BadBatch, ResyncRequired, SyncRefusal
@@ -94,9 +94,12 @@ def pull_view():
         )
     except ResyncRequired as exc:
         raise _refused(exc) from None
-    out = {"cursor": page.cursor, "has_more": page.has_more, "changes": page.changes}
-    digest, reference = reference_for(user)
-    if data["reference"] != digest:
-        out["reference"] = reference
+    extra = None
+    # Reference data is checked where a device is sure to read it: on the page that starts
+    # a full download and on the page that ends a pull (not on the nine in between).
+    if data["cursor"] is None or not page.has_more:
+        digest, reference = reference_for(user)
+        if data["reference"] != digest:
+            extra = {"reference": reference}
     db.session.rollback()
-    return jsonify(out)
+    return current_app.response_class(page.to_json(extra), mimetype="application/json")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -98,6 +99,9 @@ class Activity(db.Model):
     field_versions: Mapped[dict] = mapped_column(JSONType, default=dict)
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The record as a phone receives it, rendered on every write (server/activities/wire.py);
+    # deferred: only pulls read it.
+    wire: Mapped[str] = mapped_column(Text, deferred=True)
 
     unit: Mapped[Unit] = relationship()
     type: Mapped[ActivityType] = relationship()

@@ -32,9 +32,13 @@ def test_a_full_download_pages_in_order_and_resumes(world):
     # Interrupted here; the next call resumes from the stored cursor.
     second = lan.pull(limit=10, reference=first["reference"]["hash"])
     assert "reference" not in second
+    # Reference data is checked at the two ends of a download only: a middle page does
+    # not carry it even to a device that sends no hash; the last page does.
+    assert "reference" not in lan.pull(limit=10)
     lan.cursor = second["cursor"]
     third = lan.pull(limit=10)
     assert third["has_more"] is False
+    assert third["reference"] == first["reference"]
     got = [c["id"] for page in (first, second, third) for c in page["changes"]]
     assert got == [str(i) for i in ids]
     idle = lan.pull(cursor=third["cursor"])
@@ -168,3 +172,12 @@ def test_pull_answers_are_lean_utf8_json_without_vary(world):
     assert "Trường Hà".encode() in resp.data and b"\\u" not in resp.data
     record = resp.get_json()["changes"][0]["record"]
     assert "." not in record["created_at"]  # whole seconds
+
+
+def test_pages_hold_up_to_the_documented_largest_size(world):
+    hoa = world.phone("hoa")
+    create(hoa, world.ids["b1"], 3)
+    lan = world.phone("lan")
+    assert len(lan.pull(cursor=None, limit=5000)["changes"]) == 3
+    refused = lan.pull(cursor=None, limit=5001, expect=422)
+    assert refused["errors"]["limit"][0]["code"] == "too_large"
