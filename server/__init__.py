@@ -50,12 +50,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
+    from .review import views as review_views
     from .units import views as unit_views
 
     app.register_blueprint(health_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(people_views.bp)
     app.register_blueprint(unit_views.bp)
+    app.register_blueprint(review_views.bp)
     api.register(app)
     errors.register(app)
     formatting.register(app)

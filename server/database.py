@@ -70,3 +70,13 @@ def probe(uri: str) -> str | None:
     finally:
         engine.dispose()
     return None
+
+
+def begin_writing(session: Any) -> None:
+    """End whatever the request read so far and start a transaction that will write.
+
+    On SQLite it starts ``IMMEDIATE``: a transaction that reads first and writes later
+    fails when another writer committed in between, so a writer queues up front.
+    """
+    session.rollback()
+    session.connection(execution_options={"sqlite_immediate": True})

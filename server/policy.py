@@ -107,3 +107,22 @@ def can_manage_unit(actor: User, unit_id: int) -> bool:
     return unit_id != actor.unit_id and unit_id in set(
         db.session.scalars(subtree_ids(actor.unit_id))
     )
+
+
+#: Who reviews activities: staff of the units above the branches.
+REVIEWERS = frozenset({Role.UNIT_STAFF, Role.PROVINCIAL_STAFF})
+
+
+def reviews(user: User) -> bool:
+    """Whether the review pages are for this user at all."""
+    return user.is_active and Role(user.role) in REVIEWERS
+
+
+def reviewable_unit_ids(user: User) -> Select[tuple[int]]:
+    """Units whose activities the user may verify or return (as a subquery): staff
+    review their whole subtree as it stands today."""
+    return subtree_ids(user.unit_id)
+
+
+def can_review(user: User, unit_id: int) -> bool:
+    return reviews(user) and unit_id in set(db.session.scalars(reviewable_unit_ids(user)))

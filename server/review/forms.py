@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from .service import MAX_COMMENT
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        "Nhận xét gửi chi đoàn (bắt buộc)",
+        validators=[Length(max=MAX_COMMENT, message=f"Tối đa {MAX_COMMENT} ký tự")],
+    )
+
+
+class DecisionForm(FlaskForm):
+    """A button that takes a decision: the form exists for its CSRF token."""

@@ -1,0 +1,191 @@
+"""Review pages: the queue of submitted activities in scope, one activity, decisions.
+
+Every activity outside the reviewer's subtree is "not found", whether it exists or not.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.views import login_required
+from ..database import begin_writing
+from ..extensions import db
+from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
+from ..policy import reviewable_unit_ids, reviews
+from ..search import matches
+from ..units.service import subtree_ids
+from .forms import DecisionForm, ReturnForm
+from .service import RETURN, VERIFY, ReviewError, decide
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _reviewers_only():
+    if not reviews(g.user):
+        abort(404)
+
+
+def _units_in_scope() -> list[Unit]:
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .where(Unit.id.in_(reviewable_unit_ids(g.user)))
+            .order_by(Unit.depth, Unit.name_fold)
+        )
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status", ActivityStatus.SUBMITTED.value)
+    if status not in {s.value for s in ActivityStatus}:
+        status = ActivityStatus.SUBMITTED.value
+    unit_id = _int_arg("unit")
+    type_id = _int_arg("type")
+    q = request.args.get("q", "").strip()
+    page = max(1, _int_arg("page") or 1)
+    units = _units_in_scope()
+    scope = reviewable_unit_ids(g.user)
+    if unit_id is not None and unit_id in {u.id for u in units}:
+        scope = subtree_ids(unit_id)
+    else:
+        unit_id = None
+    query = select(Activity).where(
+        Activity.unit_id.in_(scope),
+        Activity.deleted_at.is_(None),
+        Activity.status == status,
+    )
+    if type_id is not None:
+        query = query.where(Activity.type_id == type_id)
+    if q:
+        query = query.where(matches(Activity.search_fold, q))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    activities = db.session.scalars(
+        query.options(joinedload(Activity.unit), joinedload(Activity.type))
+        # The longest waiting first: a branch should not wait weeks for an answer.
+        .order_by(Activity.updated_at, Activity.id)
+        .offset((page - 1) * PAGE)
+        .limit(PAGE)
+    ).all()
+    types = db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order)).all()
+    return render_template(
+        "review/index.html",
+        activities=activities,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        status=status,
+        statuses=STATUS_LABELS,
+        unit_id=unit_id,
+        type_id=type_id,
+        q=q,
+        units=units,
+        types=types,
+        form=DecisionForm(),
+    )
+
+
+def _activity_or_404(activity_id: uuid.UUID) -> Activity:
+    a = db.session.scalars(
+        select(Activity)
+        .options(joinedload(Activity.unit), joinedload(Activity.type))
+        .where(
+            Activity.id == activity_id,
+            Activity.deleted_at.is_(None),
+            Activity.unit_id.in_(reviewable_unit_ids(g.user)),
+        )
+    ).one_or_none()
+    if a is None:
+        abort(404)
+    return a
+
+
+@bp.get("/<uuid:activity_id>")
+def show(activity_id: uuid.UUID):
+    a = _activity_or_404(activity_id)
+    return render_template(
+        "review/show.html",
+        a=a,
+        statuses=STATUS_LABELS,
+        verify_form=DecisionForm(prefix="verify"),
+        return_form=ReturnForm(prefix="return"),
+    )
+
+
+def _take(ids: list[uuid.UUID], decision: str, comment: str | None = None):
+    begin_writing(db.session())
+    try:
+        outcome = decide(g.user, ids, decision, comment)
+    except ReviewError as exc:
+        db.session.rollback()
+        if exc.code == "not_found":
+            abort(404)
+        flash(exc.message, "error")
+        return None
+    db.session.commit()
+    return outcome
+
+
+@bp.post("/<uuid:activity_id>/verify")
+def verify(activity_id: uuid.UUID):
+    form = DecisionForm(prefix="verify")
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = _take([activity_id], VERIFY)
+    if outcome is not None:
+        if outcome.decided:
+            flash("Đã xác nhận hoạt động.", "ok")
+        else:
+            flash("Hoạt động không còn ở trạng thái “Đã gửi”; không xác nhận.", "error")
+    return redirect(url_for("review.show", activity_id=activity_id))
+
+
+@bp.post("/<uuid:activity_id>/return")
+def return_(activity_id: uuid.UUID):
+    form = ReturnForm(prefix="return")
+    if not form.validate_on_submit():
+        _activity_or_404(activity_id)
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("review.show", activity_id=activity_id))
+    outcome = _take([activity_id], RETURN, form.comment.data)
+    if outcome is not None:
+        if outcome.decided:
+            flash("Đã trả lại hoạt động cho chi đoàn kèm nhận xét.", "ok")
+        else:
+            flash("Hoạt động này không thể trả lại ở trạng thái hiện tại.", "error")
+    return redirect(url_for("review.show", activity_id=activity_id))
+
+
+@bp.post("/verify")
+def verify_many():
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ids = [uuid.UUID(v) for v in request.form.getlist("ids")]
+    except ValueError:
+        abort(404)
+    outcome = _take(ids, VERIFY)
+    if outcome is not None:
+        flash(f"Đã xác nhận {len(outcome.decided)} hoạt động.", "ok")
+        if outcome.skipped:
+            flash(
+                f"{len(outcome.skipped)} hoạt động không còn ở trạng thái “Đã gửi”, "
+                "chưa được xác nhận.",
+                "error",
+            )
+    return redirect(url_for("review.index", **request.args))

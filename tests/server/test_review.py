@@ -1,0 +1,162 @@
+"""Review: staff verify or return what branches sent up; the decision reaches the phones."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Activity, AuditEvent, Unit
+from tests import factories as f
+from tests.world import activity_record
+
+
+def signed_in(app, username: str):
+    client = app.test_client()
+    resp = client.post("/login", data={"username": username, "password": f.PASSWORD})
+    assert resp.status_code == 302
+    return client
+
+
+def submit(phone, unit_id: int, count: int = 1, **changes) -> list[uuid.UUID]:
+    ids = [uuid.uuid4() for _ in range(count)]
+    phone.push(
+        *[
+            phone.mutation(
+                "upsert", i, activity_record(unit_id, **{"status": "submitted", **changes})
+            )
+            for i in ids
+        ]
+    )
+    return ids
+
+
+def state(app, rid) -> tuple:
+    with app.app_context():
+        a = db.session.get(Activity, rid)
+        return a.status, a.review_comment, a.version
+
+
+@pytest.fixture
+def outsider(world):
+    """Staff of the other commune."""
+    with world.app.app_context():
+        f.user("canbo-ln", db.session.get(Unit, world.ids["other"]), role="unit_staff")
+        db.session.commit()
+
+
+def test_returning_with_a_comment_reaches_the_branchs_phone(world):
+    hoa = world.phone("hoa")
+    (rid,) = submit(hoa, world.ids["b1"], title="Dọn vệ sinh <b>đường</b> xóm")
+    hoa.sync_down()
+    staff = signed_in(world.app, "canbo")
+    queue = staff.get("/review/").get_data(as_text=True)
+    assert "Dọn vệ sinh &lt;b&gt;đường&lt;/b&gt; xóm" in queue
+
+    comment = "Bổ sung số hộ được hỗ trợ <script>alert(1)</script>"
+    resp = staff.post(f"/review/{rid}/return", data={"return-comment": comment})
+    assert resp.status_code == 302
+    assert state(world.app, rid) == ("returned", comment, 2)
+    page = staff.get(f"/review/{rid}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+    hoa.sync_down()
+    record = hoa.store[str(rid)]
+    assert (record["status"], record["review_comment"]) == ("returned", comment)
+    # The branch fixes it and sends it up again; the reviewer then verifies it.
+    base = {**activity_record(world.ids["b1"]), "status": "submitted", "members_count": 20}
+    out = hoa.push(
+        hoa.mutation("upsert", rid, base, base_version=2, changed=["status", "members_count"])
+    )
+    assert out["results"][0]["status"] == "applied"
+    assert staff.post(f"/review/{rid}/verify").status_code == 302
+    assert state(world.app, rid)[0] == "verified"
+    # A verified activity can no longer be changed from a phone, and the phone says why.
+    late = hoa.push(hoa.mutation("upsert", rid, base, base_version=3, changed=["title"]))
+    assert late["results"][0]["reason"]["code"] == "record_verified"
+    with world.app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.target_id == str(rid))
+        ).all()
+    assert actions == ["activity.return", "activity.verify"]
+
+
+def test_a_return_needs_a_comment_and_changes_nothing_without_one(world):
+    hoa = world.phone("hoa")
+    (rid,) = submit(hoa, world.ids["b1"])
+    staff = signed_in(world.app, "canbo")
+    resp = staff.post(
+        f"/review/{rid}/return", data={"return-comment": "   "}, follow_redirects=True
+    )
+    assert "Cần ghi nhận xét khi trả lại" in resp.get_data(as_text=True)
+    too_long = staff.post(
+        f"/review/{rid}/return", data={"return-comment": "x" * 1001}, follow_redirects=True
+    )
+    assert "Tối đa 1000 ký tự" in too_long.get_data(as_text=True)
+    assert state(world.app, rid) == ("submitted", None, 1)
+
+
+def test_bulk_verify_takes_the_submitted_and_says_what_it_left(world):
+    hoa = world.phone("hoa")
+    ids = submit(hoa, world.ids["b1"], 3)
+    (draft,) = submit(hoa, world.ids["b1"], 1, status="draft")
+    staff = signed_in(world.app, "canbo")
+    resp = staff.post(
+        "/review/verify", data={"ids": [str(i) for i in ids + [draft]]}, follow_redirects=True
+    )
+    page = resp.get_data(as_text=True)
+    assert "Đã xác nhận 3 hoạt động" in page and "1 hoạt động không còn" in page
+    assert [state(world.app, i)[0] for i in ids] == ["verified"] * 3
+    assert state(world.app, draft) == ("draft", None, 1)
+    # The queue no longer lists them.
+    assert "0 hoạt động" in staff.get("/review/").get_data(as_text=True)
+
+
+def test_reviewing_outside_ones_subtree_is_not_found_and_changes_nothing(world, outsider):
+    hoa = world.phone("hoa")
+    (rid,) = submit(hoa, world.ids["b1"], title="Việc của xóm Nà Mạ")
+    other = signed_in(world.app, "canbo-ln")
+    assert "Việc của xóm Nà Mạ" not in other.get("/review/").get_data(as_text=True)
+    assert other.get(f"/review/{rid}").status_code == 404
+    assert other.post(f"/review/{rid}/verify").status_code == 404
+    assert other.post(f"/review/{rid}/return", data={"return-comment": "x"}).status_code == 404
+    assert other.post("/review/verify", data={"ids": [str(rid)]}).status_code == 404
+    # A forged id mixed with one in scope refuses the whole request.
+    (theirs,) = submit(world.phone("minh"), world.ids["b2"])
+    staff = signed_in(world.app, "canbo")
+    mixed = staff.post("/review/verify", data={"ids": [str(theirs), str(uuid.uuid4())]})
+    assert mixed.status_code == 404
+    assert state(world.app, rid) == ("submitted", None, 1)
+    assert state(world.app, theirs) == ("submitted", None, 1)
+    # A branch member does not review at all, not even their own branch.
+    member = signed_in(world.app, "hoa")
+    assert member.get("/review/").status_code == 404
+    assert member.post(f"/review/{rid}/verify").status_code == 404
+
+
+def test_a_phone_status_change_made_before_it_saw_the_return_is_kept_as_a_conflict(world):
+    hoa = world.phone("hoa")
+    (rid,) = submit(hoa, world.ids["b1"])
+    staff = signed_in(world.app, "canbo")
+    staff.post(f"/review/{rid}/return", data={"return-comment": "Thiếu ảnh minh chứng"})
+    # Offline, the phone took it back to draft from version 1.
+    base = activity_record(world.ids["b1"], status="draft")
+    out = hoa.push(hoa.mutation("upsert", rid, base, base_version=1, changed=["status"]))
+    result = out["results"][0]
+    assert result["status"] == "conflict"
+    assert result["conflicts"][0]["field"] == "status"
+    assert state(world.app, rid)[0] == "returned"
+
+
+def test_decisions_need_the_csrf_token(world, make_app, database_uri):
+    hoa = world.phone("hoa")
+    (rid,) = submit(hoa, world.ids["b1"])
+    strict = make_app(SQLALCHEMY_DATABASE_URI=database_uri, WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "canbo", "password": f.PASSWORD, "csrf_token": token})
+    assert client.post(f"/review/{rid}/verify").status_code == 400
+    assert state(world.app, rid)[0] == "submitted"
