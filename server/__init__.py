@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
+    from .reports import views as report_views
     from .review import views as review_views
     from .units import views as unit_views
 
@@ -58,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(people_views.bp)
     app.register_blueprint(unit_views.bp)
     app.register_blueprint(review_views.bp)
+    app.register_blueprint(report_views.bp)
     api.register(app)
     errors.register(app)
     formatting.register(app)

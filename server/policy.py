@@ -126,3 +126,20 @@ def reviewable_unit_ids(user: User) -> Select[tuple[int]]:
 
 def can_review(user: User, unit_id: int) -> bool:
     return reviews(user) and unit_id in set(db.session.scalars(reviewable_unit_ids(user)))
+
+
+#: Who reads consolidated figures: secretaries (their branch), staff (their subtree),
+#: admins (the province they sit in, like staff).
+REPORT_READERS = frozenset(
+    {Role.BRANCH_SECRETARY, Role.UNIT_STAFF, Role.PROVINCIAL_STAFF, Role.ADMIN}
+)
+
+
+def reads_reports(user: User) -> bool:
+    return user.is_active and Role(user.role) in REPORT_READERS
+
+
+def can_read_reports_of(user: User, unit_id: int) -> bool:
+    """Figures of a unit are for readers whose subtree (today) holds it. The same rule
+    guards the pages and every export."""
+    return reads_reports(user) and unit_id in set(db.session.scalars(subtree_ids(user.unit_id)))

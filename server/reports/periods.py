@@ -1,0 +1,130 @@
+"""Reporting periods: a month, a quarter, a year, a movement phase, or any range of days.
+
+A period travels in URLs as one short string (``p``), so a page can be bookmarked and sent
+to a colleague: ``2026-11`` (month), ``2026-Q4`` (quarter), ``2026`` (year),
+``phase:<code>`` (a phase of the catalogue), ``2026-01-01..2026-03-31`` (a range).
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+#: A range longer than this is refused: reports run over the whole subtree.
+MAX_DAYS = 366 * 10
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; the message is Vietnamese, for the page."""
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month | quarter | year | phase | range
+    starts_on: date
+    ends_on: date  # inclusive
+    label: str
+    code: str  # the ``p`` string that gives this period back
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+    def previous(self) -> Period:
+        """The period of equal length just before (the month, quarter or year before)."""
+        if self.kind == "month":
+            d = self.starts_on - timedelta(days=1)
+            return month(d.year, d.month)
+        if self.kind == "quarter":
+            d = self.starts_on - timedelta(days=1)
+            return quarter(d.year, (d.month - 1) // 3 + 1)
+        if self.kind == "year":
+            return year(self.starts_on.year - 1)
+        end = self.starts_on - timedelta(days=1)
+        return span(end - timedelta(days=self.days - 1), end)
+
+    def months(self) -> list[str]:
+        """``YYYY-MM`` of every month the period touches, in order."""
+        out, y, m = [], self.starts_on.year, self.starts_on.month
+        while (y, m) <= (self.ends_on.year, self.ends_on.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def month(y: int, m: int) -> Period:
+    last = monthrange(y, m)[1]
+    return Period("month", date(y, m, 1), date(y, m, last), f"Tháng {m:02d}/{y}", f"{y}-{m:02d}")
+
+
+def quarter(y: int, q: int) -> Period:
+    start = date(y, 3 * (q - 1) + 1, 1)
+    end_month = 3 * q
+    end = date(y, end_month, monthrange(y, end_month)[1])
+    return Period("quarter", start, end, f"Quý {ROMAN[q]}/{y}", f"{y}-Q{q}")
+
+
+def year(y: int) -> Period:
+    return Period("year", date(y, 1, 1), date(y, 12, 31), f"Năm {y}", f"{y}")
+
+
+def span(start: date, end: date) -> Period:
+    if end < start:
+        raise PeriodError("Ngày kết thúc phải sau ngày bắt đầu.")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PeriodError("Khoảng thời gian dài quá 10 năm.")
+    label = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+    return Period("range", start, end, label, f"{start.isoformat()}..{end.isoformat()}")
+
+
+def phase(code: str, name: str, start: date, end: date) -> Period:
+    return Period("phase", start, end, f"{name} ({start.year}–{end.year})", f"phase:{code}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"Ngày không hợp lệ: {text}") from None
+
+
+def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, date]]) -> Period:
+    """Read ``p``; no value means the current year."""
+    text = (text or "").strip()
+    if not text:
+        return year(today.year)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        y, mo = int(m[1]), int(m[2])
+        if 1 <= mo <= 12 and 2000 <= y <= 2100:
+            return month(y, mo)
+    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+        if 2000 <= int(m[1]) <= 2100:
+            return quarter(int(m[1]), int(m[2]))
+    elif re.fullmatch(r"\d{4}", text):
+        if 2000 <= int(text) <= 2100:
+            return year(int(text))
+    elif text.startswith("phase:"):
+        found = phases.get(text[6:])
+        if found is None:
+            raise PeriodError("Không có giai đoạn này.")
+        return phase(text[6:], *found)
+    elif ".." in text:
+        start, _, end = text.partition("..")
+        return span(_date(start), _date(end))
+    raise PeriodError(f"Không hiểu khoảng thời gian “{text}”.")
+
+
+def choices(today: date, phases: dict[str, tuple[str, date, date]]) -> list[Period]:
+    """The periods offered in the picker: recent months, quarters, years, every phase."""
+    this_q = (today.month - 1) // 3 + 1
+    out = [month(today.year, today.month)]
+    prev = today.replace(day=1) - timedelta(days=1)
+    out.append(month(prev.year, prev.month))
+    out.append(quarter(today.year, this_q))
+    out.append(quarter(today.year - 1, 4) if this_q == 1 else quarter(today.year, this_q - 1))
+    out += [year(today.year), year(today.year - 1)]
+    out += [phase(code, *v) for code, v in phases.items()]
+    return out

@@ -1,0 +1,315 @@
+"""Report pages: a unit's figures for a period, drill-down, charts, Excel and CSV.
+
+The unit in the URL must be in the reader's subtree; anything else is "not found", for
+the page and for every export alike.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from .. import audit
+from ..auth.views import login_required
+from ..extensions import db
+from ..formatting import VIETNAM, vn_date, vn_datetime
+from ..models import STATUS_LABELS, Phase, Unit
+from ..models.types import utcnow
+from ..policy import can_read_reports_of, reads_reports
+from ..units.service import ancestor_ids
+from . import periods
+from .export import Table, to_csv, to_xlsx
+from .periods import Period, PeriodError
+from .service import Figures, Overview, activities_of, overview
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+FIGURE_HEADERS = [
+    "Số hoạt động",
+    "Đã xác nhận",
+    "Lượt đoàn viên tham gia",
+    "Người dân được phục vụ",
+    "Giờ tình nguyện",
+]
+
+
+@bp.before_request
+@login_required
+def _readers_only():
+    if not reads_reports(g.user):
+        abort(404)
+
+
+def _today() -> date:
+    return utcnow().astimezone(VIETNAM).date()
+
+
+def _phases() -> dict[str, tuple[str, date, date]]:
+    return {
+        p.code: (p.name_vi, p.starts_on, p.ends_on)
+        for p in db.session.scalars(select(Phase).order_by(Phase.starts_on))
+    }
+
+
+def _period() -> tuple[Period | None, str | None]:
+    """The period asked for: ``p``, or a custom range from ``from``/``to``."""
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    text = f"{start}..{end}" if start and end else request.args.get("p")
+    try:
+        return periods.parse(text, today=_today(), phases=_phases()), None
+    except PeriodError as exc:
+        return None, str(exc)
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not can_read_reports_of(g.user, unit_id):
+        abort(404)
+    return unit
+
+
+def _trail(unit: Unit) -> list[Unit]:
+    """The units from the reader's own unit down to this one, for the breadcrumb."""
+    ids = list(db.session.scalars(ancestor_ids(unit.id)))
+    mine = ids.index(g.user.unit_id) if g.user.unit_id in ids else len(ids) - 1
+    chain = list(reversed(ids[: mine + 1]))
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(chain)))}
+    return [units[i] for i in chain]
+
+
+def _trend_period(period: Period) -> Period:
+    """A trend needs months: the period itself when it spans three or more, else the
+    twelve months up to its end."""
+    if len(period.months()) >= 3:
+        return period
+    end = period.ends_on
+    start_year, start_month = (end.year - 1, end.month + 1) if end.month < 12 else (end.year, 1)
+    return periods.span(date(start_year, start_month, 1), end)
+
+
+def _change(now: int | Decimal, before: int | Decimal) -> str:
+    if not before:
+        return "—"
+    pct = (Decimal(now) - Decimal(before)) * 100 / Decimal(before)
+    return f"{pct:+.0f}%"
+
+
+def _bars(values: list[tuple[str, float]], width: int = 640, height: int = 180) -> dict:
+    """Geometry of a bar chart drawn as inline SVG (no script, nothing inline to allow)."""
+    top = max((v for _, v in values), default=0) or 1
+    n = max(1, len(values))
+    slot = width / n
+    bars = []
+    for i, (label, v) in enumerate(values):
+        h = round((height - 30) * v / top, 1)
+        bars.append(
+            {
+                "x": round(i * slot + slot * 0.15, 1),
+                "y": round(height - 20 - h, 1),
+                "w": round(slot * 0.7, 1),
+                "h": h,
+                "label": label,
+                "value": v,
+                "cx": round(i * slot + slot / 2, 1),
+            }
+        )
+    return {"width": width, "height": height, "bars": bars, "base": height - 20}
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("reports.show", unit_id=g.user.unit_id, **request.args))
+
+
+@bp.get("/<int:unit_id>")
+def show(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    period, error = _period()
+    choices = periods.choices(_today(), _phases())
+    if period is None:
+        return render_template(
+            "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
+        ), 400
+    ov = overview(unit, period, _trend_period(period))
+    trend = _bars([(m[5:] + "/" + m[2:4], float(f.activities)) for m, f in ov.trend])
+    pillars = _bars(
+        [(p.name_vi.replace("Trách nhiệm với ", ""), float(f.activities)) for p, f in ov.by_pillar],
+        width=420,
+    )
+    activities = activities_of(unit, period) if not ov.children else []
+    return render_template(
+        "reports/show.html",
+        unit=unit,
+        trail=_trail(unit),
+        ov=ov,
+        period=period,
+        previous=period.previous(),
+        choices=choices,
+        change=_change,
+        trend=trend,
+        pillars=pillars,
+        direct=_direct(ov),
+        activities=activities,
+        statuses=STATUS_LABELS,
+        error=None,
+    )
+
+
+def _direct(ov: Overview) -> Figures | None:
+    """What the unit recorded itself, outside its children, when there is any."""
+    rest = Figures()
+    for row in ov.children:
+        rest = rest + row.figures
+    diff = Figures(
+        ov.total.activities - rest.activities,
+        ov.total.members - rest.members,
+        ov.total.citizens - rest.citizens,
+        ov.total.hours - rest.hours,
+        ov.total.verified - rest.verified,
+    )
+    return diff if ov.children and diff.activities else None
+
+
+def _figures(f: Figures) -> list[Any]:
+    return [f.activities, f.verified, f.members, f.citizens, f.hours]
+
+
+def _units_table(ov: Overview) -> Table:
+    rows = [[r.unit.name, *_figures(r.figures)] for r in ov.children]
+    direct = _direct(ov)
+    if direct is not None:
+        rows.append([f"{ov.unit.name} (trực tiếp)", *_figures(direct)])
+    return Table(
+        "Tổng hợp theo đơn vị",
+        ov.unit.name,
+        ov.period.label,
+        ["Đơn vị", *FIGURE_HEADERS],
+        rows,
+        ["Tổng cộng", *_figures(ov.total)],
+    )
+
+
+def _types_table(ov: Overview) -> Table:
+    rows = []
+    for r in ov.by_type:
+        quantities = "; ".join(
+            f"{spec['label_vi']}: {amount:,} {spec.get('unit_vi', '')}".strip()
+            for spec, amount in r.quantities
+            if amount
+        )
+        rows.append([r.type.pillar.name_vi, r.type.name_vi, *_figures(r.figures), quantities])
+    return Table(
+        "Tổng hợp theo loại hoạt động",
+        ov.unit.name,
+        ov.period.label,
+        ["Trụ cột", "Loại hoạt động", *FIGURE_HEADERS, "Số liệu riêng"],
+        rows,
+        ["Tổng cộng", "", *_figures(ov.total), ""],
+    )
+
+
+def _activities_table(unit: Unit, period: Period) -> Table:
+    items = activities_of(unit, period)
+    rows = [
+        [
+            vn_date(a.starts_on),
+            a.unit.name,
+            a.type.name_vi,
+            a.title,
+            a.place,
+            a.members_count,
+            a.citizens_served,
+            a.volunteer_hours,
+            STATUS_LABELS[a.status][0],
+            vn_datetime(a.recorded_at),
+        ]
+        for a in items
+    ]
+    total = Figures()
+    for a in items:
+        total = total + Figures(1, a.members_count, a.citizens_served, a.volunteer_hours)
+    return Table(
+        "Danh sách hoạt động",
+        unit.name,
+        period.label,
+        [
+            "Ngày",
+            "Đơn vị",
+            "Loại hoạt động",
+            "Tên hoạt động",
+            "Địa điểm",
+            "Đoàn viên",
+            "Người dân",
+            "Giờ tình nguyện",
+            "Trạng thái",
+            "Ghi trên điện thoại lúc",
+        ],
+        rows,
+        [
+            "Tổng cộng",
+            "",
+            "",
+            f"{total.activities} hoạt động",
+            "",
+            total.members,
+            total.citizens,
+            total.hours,
+            "",
+            "",
+        ],
+    )
+
+
+@bp.get("/<int:unit_id>/export.<fmt>")
+def export(unit_id: int, fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    unit = _unit_or_404(unit_id)
+    period, error = _period()
+    if period is None:
+        abort(400, error)
+    which = request.args.get("table", "units")
+    if which == "activities":
+        table = _activities_table(unit, period)
+    elif which in ("units", "types"):
+        ov = overview(unit, period)
+        table = _units_table(ov) if which == "units" else _types_table(ov)
+    else:
+        abort(404)
+    table.notes = [f"Xuất lúc {vn_datetime(utcnow())} bởi {g.user.full_name}"]
+    audit.record(
+        "report.export",
+        actor=g.user,
+        target=("unit", unit.id),
+        table=which,
+        period=period.code,
+        format=fmt,
+        rows=len(table.rows),
+    )
+    db.session.commit()
+    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
+    mimetype = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"so-doan-{which}-{unit.code}-{period.code}.{fmt}")
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,62 @@
+"""Provincial staff read figures in Chromium: pick a period, drill down, export to Excel."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from tests import factories as f
+from tests.e2e.conftest import screenshot
+from tests.server.test_reports import tree  # noqa: F401  (the fixed tree, hand-computed)
+
+
+def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_path):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/login")
+        page.fill("#username", "tinh")
+        page.fill("#password", f.PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav.nav >> text=Báo cáo")
+        page.select_option("#p", label="Năm 2025")
+        page.click("text=Xem")
+        assert page.inner_text("#period") == "Năm 2025"
+        assert page.inner_text("#total-activities .value") == "2"
+        page.fill("#from", "2026-01-01")
+        page.fill("#to", "2026-12-31")
+        page.click("text=Xem khoảng này")
+        assert page.inner_text("#total-activities .value") == "4"
+        assert page.inner_text("#total-hours .value") == "44.5"
+        assert page.locator("svg.chart rect").count() == 12 + 3
+        screenshot(page, "dashboard-report-province")
+
+        page.click("#children >> text=Đoàn xã A")
+        assert page.inner_text("#unit-name") == "Đoàn xã A"
+        rows = page.locator("#children tbody tr").all_inner_texts()
+        assert [r.split("\t")[:2] for r in rows] == [
+            ["Chi đoàn a1", "2"],
+            ["Chi đoàn a2", "0"],
+            ["Chi đoàn b1", "1"],
+        ]
+        page.click("#children >> text=Chi đoàn a1")
+        assert page.locator("#activities tbody tr").count() == 2
+        screenshot(page, "dashboard-report-branch")
+
+        page.go_back()
+        with page.expect_download() as info:
+            page.click("#children >> xpath=ancestor::section >> text=Excel")
+        path = tmp_path / "units.xlsx"
+        info.value.save_as(path)
+        ws = load_workbook(io.BytesIO(path.read_bytes())).active
+        assert ws["A1"].value.startswith("Tổng hợp theo đơn vị — Đoàn xã A")
+        body = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+        assert body == [
+            ["Chi đoàn a1", 2, 1, 15, 100, 30.0],
+            ["Chi đoàn a2", 0, 0, 0, 0, 0.0],
+            ["Chi đoàn b1", 1, 0, 4, 8, 8.5],
+            ["Tổng cộng", 3, 1, 19, 108, 38.5],
+        ]
+    finally:
+        context.close()

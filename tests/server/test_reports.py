@@ -1,0 +1,231 @@
+"""Consolidated figures checked against totals computed by hand on a small fixed tree.
+
+Tỉnh P ─┬─ Xã A ─┬─ a1   (activities of every kind)
+        │        └─ a2   (none at all)
+        └─ Xã B ─── b1   (moved under A on 01/07/2026)
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import AuditEvent, Unit, UnitKind
+from server.models.types import utcnow
+from server.reports import periods
+from server.reports.service import overview
+from server.units.service import move_unit
+from tests import factories as f
+
+PHASES: dict = {}
+
+
+@pytest.fixture
+def tree(app):
+    with app.app_context():
+        thu_bay = f.activity_type("thu_bay_tinh_nguyen").id
+        tinh_nguyen = f.activity_type("tinh_nguyen").id
+        p = f.unit("P", None, UnitKind.PROVINCE, name="Tỉnh Đoàn P")
+        a = f.unit("A", p, UnitKind.COMMUNE, name="Đoàn xã A")
+        b = f.unit("B", p, UnitKind.COMMUNE, name="Đoàn xã B")
+        a1 = f.unit("A1", a, name="Chi đoàn a1")
+        f.unit("A2", a, name="Chi đoàn a2")
+        b1 = f.unit("B1", b, name="Chi đoàn b1")
+
+        def act(unit, on, status="submitted", **kw):
+            kw.setdefault("type_id", thu_bay)
+            return f.activity(unit, on, status=status, **kw)
+
+        act(
+            a1,
+            date(2026, 2, 10),
+            members_count=10,
+            citizens_served=100,
+            volunteer_hours=Decimal("20.0"),
+            quantities={"dossiers_land": 5},
+        )
+        act(
+            a1,
+            date(2026, 3, 5),
+            status="verified",
+            type_id=tinh_nguyen,
+            members_count=5,
+            volunteer_hours=Decimal("10.0"),
+            quantities={"trees": 30, "road_km": 1.5},
+        )
+        act(a1, date(2026, 3, 6), status="draft", members_count=99)
+        act(a1, date(2026, 3, 7), status="returned", members_count=99)
+        act(a1, date(2026, 4, 1), members_count=99, deleted_at=utcnow())
+        act(a1, date(2025, 12, 31), members_count=1)
+        moved = act(a1, date(2026, 6, 1), members_count=2)
+        moved.starts_on = moved.ends_on = date(2025, 6, 1)  # its date corrected later
+        act(
+            b1,
+            date(2026, 5, 1),
+            members_count=3,
+            citizens_served=7,
+            volunteer_hours=Decimal("6.0"),
+            quantities={"dossiers_civil_status": 2},
+        )
+        move_unit(b1, a, date(2026, 7, 1))
+        act(
+            b1,
+            date(2026, 8, 1),
+            members_count=4,
+            citizens_served=8,
+            volunteer_hours=Decimal("8.5"),
+            quantities={"dossiers_civil_status": 3},
+        )
+        f.user("tinh", p, role="provincial_staff")
+        f.user("huyen-a", a, role="unit_staff")
+        f.user("bithu-b1", b1, role="branch_secretary")
+        f.user("member-a1", a1)
+        db.session.commit()
+        return {u.code: u.id for u in db.session.scalars(select(Unit))}
+
+
+def figures(fig) -> tuple:
+    return (fig.activities, fig.members, fig.citizens, fig.hours, fig.verified)
+
+
+def test_figures_roll_up_the_tree_as_it_was_on_each_date(app, tree):
+    with app.app_context():
+        p = db.session.get(Unit, tree["P"])
+        ov = overview(p, periods.year(2026))
+        assert figures(ov.total) == (4, 22, 115, Decimal("44.5"), 1)
+        assert figures(ov.previous) == (2, 3, 0, Decimal("0.0"), 0)
+        rows = {r.unit.code: figures(r.figures) for r in ov.children}
+        assert rows == {
+            "A": (3, 19, 108, Decimal("38.5"), 1),
+            "B": (1, 3, 7, Decimal("6.0"), 0),
+        }
+        by_type = {r.type.code: r for r in ov.by_type}
+        assert set(by_type) == {"thu_bay_tinh_nguyen", "tinh_nguyen"}
+        assert by_type["thu_bay_tinh_nguyen"].figures.activities == 3
+        amounts = {s["code"]: a for r in ov.by_type for s, a in r.quantities if a}
+        assert amounts == {
+            "dossiers_land": Decimal(5),
+            "dossiers_civil_status": Decimal(5),
+            "trees": Decimal(30),
+            "road_km": Decimal("1.5"),
+        }
+        assert [(pl.code, fig.activities) for pl, fig in ov.by_pillar] == [
+            ("ban_than", 0),
+            ("cong_viec", 0),
+            ("cong_dong", 4),
+        ]
+        trend = {m: fig.activities for m, fig in ov.trend if fig.activities}
+        assert trend == {"2026-02": 1, "2026-03": 1, "2026-05": 1, "2026-08": 1}
+        assert len(ov.trend) == 12
+
+        a = db.session.get(Unit, tree["A"])
+        rows = {r.unit.code: figures(r.figures) for r in overview(a, periods.year(2026)).children}
+        # b1 belongs to A from July: only its August activity counts here.
+        assert rows == {
+            "A1": (2, 15, 100, Decimal("30.0"), 1),
+            "A2": (0, 0, 0, Decimal(0), 0),
+            "B1": (1, 4, 8, Decimal("8.5"), 0),
+        }
+        first_half = overview(a, periods.span(date(2026, 1, 1), date(2026, 6, 30)))
+        assert [r.unit.code for r in first_half.children] == ["A1", "A2"]
+
+
+def test_periods_and_their_previous_of_equal_length():
+    assert periods.month(2026, 1).previous().code == "2025-12"
+    assert periods.quarter(2026, 1).previous().code == "2025-Q4"
+    assert periods.year(2016).previous().label == "Năm 2015"
+    phase = periods.phase("2015-2017", "Giai đoạn", date(2015, 1, 1), date(2017, 12, 31))
+    before = phase.previous()
+    assert (before.ends_on, before.days) == (date(2014, 12, 31), phase.days)
+    today = date(2026, 11, 27)
+    assert periods.parse("", today=today, phases={}).code == "2026"
+    assert periods.parse("2026-02", today=today, phases={}).ends_on == date(2026, 2, 28)
+    with pytest.raises(periods.PeriodError):
+        periods.parse("2026-13", today=today, phases={})
+    with pytest.raises(periods.PeriodError):
+        periods.parse("2026-03-01..2026-02-01", today=today, phases={})
+    assert periods.span(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=9)).days == 10
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
+        == 302
+    )
+    return client
+
+
+def test_the_page_and_the_excel_export_show_the_same_figures(app, tree):
+    staff = signed_in(app, "tinh")
+    page = staff.get(f"/reports/{tree['P']}?p=2026").get_data(as_text=True)
+    assert "Đoàn xã A" in page and "44.5" in page
+    resp = staff.get(f"/reports/{tree['P']}/export.xlsx?p=2026&table=units")
+    assert resp.status_code == 200
+    assert "attachment" in resp.headers["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    assert ws["A1"].value == "Tổng hợp theo đơn vị — Tỉnh Đoàn P — Năm 2026"
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert values[0] == [
+        "Đơn vị",
+        "Số hoạt động",
+        "Đã xác nhận",
+        "Lượt đoàn viên tham gia",
+        "Người dân được phục vụ",
+        "Giờ tình nguyện",
+    ]
+    assert values[1:] == [
+        ["Đoàn xã A", 3, 1, 19, 108, 38.5],
+        ["Đoàn xã B", 1, 0, 3, 7, 6.0],
+        ["Tổng cộng", 4, 1, 22, 115, 44.5],
+    ]
+    csv = staff.get(f"/reports/{tree['A1']}/export.csv?p=2026&table=activities")
+    text = csv.data.decode("utf-8")
+    assert text.startswith("\ufeffNgày,Đơn vị,")
+    assert text.count("\r\n") == 1 + 2 + 1  # header, two activities, totals
+    with app.app_context():
+        exports = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "report.export")
+        ).all()
+    assert [(e["table"], e["format"]) for e in exports] == [
+        ("units", "xlsx"),
+        ("activities", "csv"),
+    ]
+
+
+def test_user_text_stays_text_in_exports(app, tree):
+    with app.app_context():
+        a1 = db.session.get(Unit, tree["A1"])
+        f.activity(a1, date(2026, 9, 1), title='=HYPERLINK("http://x","bấm")', status="submitted")
+        db.session.commit()
+    staff = signed_in(app, "tinh")
+    resp = staff.get(f"/reports/{tree['A1']}/export.xlsx?p=2026-09&table=activities")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    cell = next(c for row in ws.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value))
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","bấm")'
+    csv = staff.get(f"/reports/{tree['A1']}/export.csv?p=2026-09&table=activities").data
+    assert "'=HYPERLINK" in csv.decode("utf-8")
+
+
+def test_a_reader_never_sees_figures_outside_their_subtree(app, tree):
+    district = signed_in(app, "huyen-a")
+    assert district.get(f"/reports/{tree['A']}?p=2026").status_code == 200
+    for unit in ("P", "B"):
+        assert district.get(f"/reports/{tree[unit]}?p=2026").status_code == 404
+        for table in ("units", "types", "activities"):
+            resp = district.get(f"/reports/{tree[unit]}/export.xlsx?p=2026&table={table}")
+            assert resp.status_code == 404
+    secretary = signed_in(app, "bithu-b1")
+    assert secretary.get(f"/reports/{tree['B1']}?p=2026").status_code == 200
+    assert secretary.get(f"/reports/{tree['A']}?p=2026").status_code == 404
+    member = signed_in(app, "member-a1")
+    assert member.get(f"/reports/{tree['A1']}?p=2026").status_code == 404
+    # A period that cannot be read is said so, in Vietnamese.
+    bad = district.get(f"/reports/{tree['A']}?p=2026-13")
+    assert bad.status_code == 400 and "Không hiểu khoảng thời gian" in bad.get_data(as_text=True)
