@@ -56,9 +56,12 @@ test-pg: ## The whole suite again on PostgreSQL ($(PG_URL)), starting it if need
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	TEST_DATABASE_URL=$(PG_URL) $(MAKE) --no-print-directory test
 
-.PHONY: bench
+.PHONY: bench bench-reports
 bench: install ## Sync benchmark over real HTTP on SQLite and PostgreSQL (BENCH_ARGS=--quick)
 	$(BIN)/python bench/sync_bench.py $(BENCH_ARGS)
+
+bench-reports: install ## Report benchmark: 1,000,000 activities on PostgreSQL and SQLite (BENCH_ARGS=--activities 100000)
+	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .

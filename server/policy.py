@@ -143,3 +143,10 @@ def can_read_reports_of(user: User, unit_id: int) -> bool:
     """Figures of a unit are for readers whose subtree (today) holds it. The same rule
     guards the pages and every export."""
     return reads_reports(user) and unit_id in set(db.session.scalars(subtree_ids(user.unit_id)))
+
+
+def sets_schedules(user: User, unit_id: int) -> bool:
+    """Staff set when the branches below a unit of their subtree report."""
+    return Role(user.role) in (Role.UNIT_STAFF, Role.PROVINCIAL_STAFF, Role.ADMIN) and (
+        can_read_reports_of(user, unit_id)
+    )

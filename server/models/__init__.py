@@ -4,6 +4,7 @@ from .activities import STATUS_LABELS, Activity, ActivityStatus
 from .audit import AuditEvent, EnrolmentCode
 from .movement import ActivityType, Phase, Pillar
 from .people import ROLE_LABELS, Device, Role, User, normalise_username
+from .reports import ReportingSchedule, report_dirty, report_quantities, report_totals
 from .units import (
     BEGINNING,
     UNIT_KIND_LABELS,
@@ -27,6 +28,7 @@ __all__ = [
     "Device",
     "Phase",
     "Pillar",
+    "ReportingSchedule",
     "Role",
     "Unit",
     "UnitClosure",
@@ -35,4 +37,7 @@ __all__ = [
     "UnitName",
     "User",
     "normalise_username",
+    "report_dirty",
+    "report_quantities",
+    "report_totals",
 ]

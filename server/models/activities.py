@@ -60,6 +60,8 @@ class Activity(db.Model):
         Index("ix_activities_unit_starts", "unit_id", "starts_on"),
         # Pulls: a unit's changes after a cursor, already in order.
         Index("ix_activities_unit_change", "unit_id", "change_seq"),
+        # Report totals: recomputing the days an edit touched, across all units.
+        Index("ix_activities_starts_on", "starts_on"),
     )
 
     # Made on the phone, so a record exists (and can be edited) weeks before it syncs.

@@ -4,8 +4,8 @@ An activity counts for a unit when, *on the activity's own date*, its branch was
 unit's subtree (the dated closure table): a 2016 figure adds up the way the tree was in
 2016, and a branch that moved mid-year counts for its old parent before the move and for
 the new one after. Counted are activities the branch sent up (submitted or verified, not
-drafts or returned ones), not deleted. Every figure is a handful of grouped queries,
-never a query per unit or per activity.
+drafts or returned ones), not deleted. Every figure is a handful of grouped queries over
+the per-day totals of :mod:`server.reports.totals`, never a query per unit or activity.
 """
 
 from __future__ import annotations
@@ -16,17 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Numeric,
     Select,
     and_,
-    case,
-    cast,
     func,
     or_,
     select,
-    true,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -36,6 +32,8 @@ from ..models import (
     Pillar,
     Unit,
     UnitClosure,
+    report_quantities,
+    report_totals,
 )
 from .periods import Period
 
@@ -98,18 +96,6 @@ class Overview:
     trend: list[tuple[str, Figures]] = field(default_factory=list)
 
 
-def _aggregates() -> list[Any]:
-    return [
-        func.count(Activity.id).label("activities"),
-        func.sum(Activity.members_count).label("members"),
-        func.sum(Activity.citizens_served).label("citizens"),
-        func.sum(Activity.volunteer_hours).label("hours"),
-        func.sum(case((Activity.status == ActivityStatus.VERIFIED.value, 1), else_=0)).label(
-            "verified"
-        ),
-    ]
-
-
 def _held_on_activity_date(c: Any) -> Any:
     return and_(
         c.descendant_id == Activity.unit_id,
@@ -118,26 +104,21 @@ def _held_on_activity_date(c: Any) -> Any:
     )
 
 
-def rolled_up(
-    ancestor_ids: list[int], period: Period, *columns: Any, within: int | None = None
-) -> Select:
+def rolled_up(ancestor_ids: list[int], period: Period, *columns: Any) -> Select:
     """``columns`` over the counted activities of ``period`` that were, on their own date,
-    in the subtree of one of ``ancestor_ids`` (whose id is ``UnitClosure.ancestor_id``)
-    and, with ``within``, also in that unit's subtree on that date (a child's row counts
-    only what it did while it was a child)."""
+    in the subtree of one of ``ancestor_ids`` (whose id is ``UnitClosure.ancestor_id``)."""
     c = UnitClosure
-    query = select(*columns).select_from(Activity).join(c, _held_on_activity_date(c))
-    if within is not None:
-        parent = aliased(UnitClosure)
-        query = query.join(
-            parent, and_(_held_on_activity_date(parent), parent.ancestor_id == within)
+    return (
+        select(*columns)
+        .select_from(Activity)
+        .join(c, _held_on_activity_date(c))
+        .where(
+            c.ancestor_id.in_(ancestor_ids),
+            Activity.starts_on >= period.starts_on,
+            Activity.starts_on <= period.ends_on,
+            Activity.deleted_at.is_(None),
+            Activity.status.in_(COUNTED),
         )
-    return query.where(
-        c.ancestor_id.in_(ancestor_ids),
-        Activity.starts_on >= period.starts_on,
-        Activity.starts_on <= period.ends_on,
-        Activity.deleted_at.is_(None),
-        Activity.status.in_(COUNTED),
     )
 
 
@@ -151,52 +132,94 @@ def _month_of(column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def _quantity_pairs() -> Any:
-    """The activity's quantities as (key, value) rows."""
-    if _dialect() == "postgresql":
-        return func.jsonb_each_text(Activity.quantities).table_valued("key", "value")
-    return func.json_each(Activity.quantities).table_valued("key", "value")
+T = report_totals
+Q = report_quantities
 
 
-def children_of(unit: Unit, period: Period) -> list[Unit]:
-    """Units directly below ``unit`` at any time during the period, by name."""
+def _sums() -> list[Any]:
+    return [
+        func.sum(T.c.activities).label("activities"),
+        func.sum(T.c.members).label("members"),
+        func.sum(T.c.citizens).label("citizens"),
+        func.sum(T.c.hours).label("hours"),
+        func.sum(T.c.verified).label("verified"),
+    ]
+
+
+def _of(table: Any, unit_id: int, period: Period) -> list[Any]:
+    return [
+        table.c.unit_id == unit_id,
+        table.c.day >= period.starts_on,
+        table.c.day <= period.ends_on,
+    ]
+
+
+def children_of(unit: Unit, period: Period) -> tuple[list[Unit], bool]:
+    """Units directly below ``unit`` at any time during the period, by name, and whether
+    every one of them was below it for the whole period (the usual case)."""
     c = UnitClosure
-    return list(
-        db.session.scalars(
-            select(Unit)
-            .join(c, c.descendant_id == Unit.id)
-            .where(
-                c.ancestor_id == unit.id,
-                c.distance == 1,
-                c.valid_from <= period.ends_on,
-                or_(c.valid_to.is_(None), c.valid_to > period.starts_on),
-            )
-            .distinct()
-            .order_by(Unit.name_fold)
+    rows = db.session.execute(
+        select(Unit, c.valid_from, c.valid_to)
+        .join(c, c.descendant_id == Unit.id)
+        .where(
+            c.ancestor_id == unit.id,
+            c.distance == 1,
+            c.valid_from <= period.ends_on,
+            or_(c.valid_to.is_(None), c.valid_to > period.starts_on),
         )
+        .order_by(Unit.name_fold, c.valid_from)
+    ).all()
+    units = list({r.Unit.id: r.Unit for r in rows}.values())
+    whole = len(rows) == len(units) and all(
+        r.valid_from <= period.starts_on and (r.valid_to is None or r.valid_to > period.ends_on)
+        for r in rows
     )
+    return units, whole
 
 
 def totals(unit_id: int, period: Period) -> Figures:
-    row = db.session.execute(rolled_up([unit_id], period, *_aggregates())).one()
-    return Figures.of(row)
+    return Figures.of(db.session.execute(select(*_sums()).where(*_of(T, unit_id, period))).one())
 
 
 def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> Overview:
-    """Everything the overview page and its exports show, in six queries."""
-    children = children_of(unit, period)
+    """Everything the overview page and its exports show, from the per-day totals (see
+    :mod:`server.reports.totals`; call its ``refresh`` first)."""
+    children, whole = children_of(unit, period)
     by_child: dict[int, Figures] = {}
-    if children:
+    if children and whole:
         rows = db.session.execute(
-            rolled_up(
-                [u.id for u in children],
-                period,
-                UnitClosure.ancestor_id,
-                *_aggregates(),
-                within=unit.id,
-            ).group_by(UnitClosure.ancestor_id)
+            select(T.c.unit_id, *_sums())
+            .where(
+                T.c.unit_id.in_([u.id for u in children]),
+                T.c.day >= period.starts_on,
+                T.c.day <= period.ends_on,
+            )
+            .group_by(T.c.unit_id)
         )
-        by_child = {r.ancestor_id: Figures.of(r) for r in rows}
+        by_child = {r.unit_id: Figures.of(r) for r in rows}
+    elif children:
+        c = UnitClosure
+        rows = db.session.execute(
+            select(T.c.unit_id, *_sums())
+            .join(
+                c,
+                and_(
+                    c.descendant_id == T.c.unit_id,
+                    c.ancestor_id == unit.id,
+                    c.distance == 1,
+                    # A child's row counts only the days it was a child.
+                    c.valid_from <= T.c.day,
+                    or_(c.valid_to.is_(None), c.valid_to > T.c.day),
+                ),
+            )
+            .where(
+                T.c.unit_id.in_([u.id for u in children]),
+                T.c.day >= period.starts_on,
+                T.c.day <= period.ends_on,
+            )
+            .group_by(T.c.unit_id)
+        )
+        by_child = {r.unit_id: Figures.of(r) for r in rows}
     below = set(
         db.session.scalars(
             select(UnitClosure.ancestor_id).where(
@@ -213,23 +236,15 @@ def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> 
         ).unique()
     }
     by_type_rows = db.session.execute(
-        rolled_up([unit.id], period, Activity.type_id, *_aggregates()).group_by(Activity.type_id)
-    ).all()
-    pairs = _quantity_pairs()
-    quantity_rows = db.session.execute(
-        rolled_up(
-            [unit.id],
-            period,
-            Activity.type_id,
-            pairs.c.key,
-            func.sum(cast(pairs.c.value, Numeric(20, 1))).label("amount"),
-        )
-        .join(pairs, true())
-        .group_by(Activity.type_id, pairs.c.key)
+        select(T.c.type_id, *_sums()).where(*_of(T, unit.id, period)).group_by(T.c.type_id)
     ).all()
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for r in quantity_rows:
-        amounts[r.type_id][r.key] = Decimal(str(r.amount or 0))
+    for r in db.session.execute(
+        select(Q.c.type_id, Q.c.code, func.sum(Q.c.amount).label("amount"))
+        .where(*_of(Q, unit.id, period))
+        .group_by(Q.c.type_id, Q.c.code)
+    ):
+        amounts[r.type_id][r.code] = Decimal(str(r.amount or 0))
 
     total = Figures()
     type_rows: list[TypeRow] = []
@@ -247,11 +262,11 @@ def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> 
     pillars = db.session.scalars(select(Pillar).order_by(Pillar.sort_order)).all()
 
     trend_period = trend_period or period
-    month = _month_of(Activity.starts_on).label("month")
+    month = _month_of(T.c.day).label("month")
     trend_rows = {
         r.month: Figures.of(r)
         for r in db.session.execute(
-            rolled_up([unit.id], trend_period, month, *_aggregates()).group_by(month)
+            select(month, *_sums()).where(*_of(T, unit.id, trend_period)).group_by(month)
         )
     }
     return Overview(

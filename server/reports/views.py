@@ -7,7 +7,7 @@ the page and for every export alike.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -27,14 +28,17 @@ from .. import audit
 from ..auth.views import login_required
 from ..extensions import db
 from ..formatting import VIETNAM, vn_date, vn_datetime
-from ..models import STATUS_LABELS, Phase, Unit
+from ..models import STATUS_LABELS, Phase, ReportingSchedule, Unit
 from ..models.types import utcnow
-from ..policy import can_read_reports_of, reads_reports
+from ..policy import can_read_reports_of, reads_reports, sets_schedules
 from ..units.service import ancestor_ids
 from . import periods
+from .completeness import Completeness, completeness, schedule_for
 from .export import Table, to_csv, to_xlsx
+from .forms import ScheduleForm
 from .periods import Period, PeriodError
 from .service import Figures, Overview, activities_of, overview
+from .totals import refresh
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -144,6 +148,7 @@ def show(unit_id: int):
         return render_template(
             "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
         ), 400
+    refresh(db.session())  # commits: ``unit`` reloads itself on next use
     ov = overview(unit, period, _trend_period(period))
     trend = _bars([(m[5:] + "/" + m[2:4], float(f.activities)) for m, f in ov.trend])
     pillars = _bars(
@@ -274,6 +279,102 @@ def _activities_table(unit: Unit, period: Period) -> Table:
     )
 
 
+def _completeness_table(c: Completeness) -> Table:
+    rows = [
+        [
+            b.unit.name,
+            b.activities,
+            b.label,
+            vn_datetime(b.first_typed),
+            vn_datetime(b.first_received),
+            vn_datetime(b.last_sync),
+            b.pending,
+        ]
+        for b in c.branches
+    ]
+    return Table(
+        "Tình hình báo cáo",
+        c.unit.name,
+        c.period.label,
+        [
+            "Chi đoàn",
+            "Số hoạt động",
+            "Tình trạng",
+            "Ghi trên điện thoại sớm nhất",
+            "Đến máy chủ sớm nhất",
+            "Điện thoại đồng bộ lần cuối",
+            "Mục đang chờ gửi",
+        ],
+        rows,
+        [
+            f"{c.reported}/{c.expected} chi đoàn đã báo cáo, {c.on_time} đúng hạn",
+            sum(b.activities for b in c.branches),
+            f"Hạn: {vn_date(c.due)}",
+            "",
+            "",
+            "",
+            sum(b.pending for b in c.branches),
+        ],
+    )
+
+
+@bp.get("/<int:unit_id>/completeness")
+def completeness_page(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    if not any(request.args.get(k) for k in ("p", "from", "to")):
+        # The last reporting period that has ended, by the unit's schedule.
+        today, frequency = _today(), schedule_for(unit).frequency
+        last = today.replace(day=1) - timedelta(days=1)
+        default = periods.month(last.year, last.month)
+        if frequency == "quarterly":
+            default = periods.quarter(today.year, (today.month - 1) // 3 + 1).previous()
+        return redirect(url_for("reports.completeness_page", unit_id=unit.id, p=default.code))
+    period, error = _period()
+    choices = periods.choices(_today(), _phases())
+    if period is None:
+        abort(400, error)
+    c = completeness(unit, period, _today())
+    return render_template(
+        "reports/completeness.html",
+        unit=unit,
+        trail=_trail(unit),
+        c=c,
+        period=period,
+        choices=choices,
+        form=ScheduleForm(frequency=c.schedule.frequency, due_day=c.schedule.due_day),
+        may_schedule=sets_schedules(g.user, unit.id),
+    )
+
+
+@bp.post("/<int:unit_id>/schedule")
+def schedule(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    if not sets_schedules(g.user, unit.id):
+        abort(404)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    else:
+        row = db.session.scalars(
+            select(ReportingSchedule).where(ReportingSchedule.unit_id == unit.id)
+        ).one_or_none() or ReportingSchedule(unit_id=unit.id)
+        row.frequency, row.due_day = form.frequency.data, form.due_day.data
+        row.set_by_id, row.set_at = g.user.id, utcnow()
+        db.session.add(row)
+        audit.record(
+            "reporting_schedule.set",
+            actor=g.user,
+            target=("unit", unit.id),
+            frequency=row.frequency,
+            due_day=row.due_day,
+        )
+        db.session.commit()
+        flash("Đã lưu lịch báo cáo cho đơn vị và các đơn vị trực thuộc.", "ok")
+    return redirect(url_for("reports.completeness_page", unit_id=unit.id, **request.args))
+
+
 @bp.get("/<int:unit_id>/export.<fmt>")
 def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
@@ -282,9 +383,12 @@ def export(unit_id: int, fmt: str):
     period, error = _period()
     if period is None:
         abort(400, error)
+    refresh(db.session())
     which = request.args.get("table", "units")
     if which == "activities":
         table = _activities_table(unit, period)
+    elif which == "completeness":
+        table = _completeness_table(completeness(unit, period, _today()))
     elif which in ("units", "types"):
         ov = overview(unit, period)
         table = _units_table(ov) if which == "units" else _types_table(ov)

@@ -102,6 +102,14 @@ def _event(unit: Unit, action: str, on: date, actor: User | None, **detail: obje
     )
 
 
+def _tree_changed(unit_ids: list[int], on: date, left: int | None) -> None:
+    """Report totals of these units' activities from ``on`` must be recomputed, for
+    them and for the parent ``left`` they leave."""
+    from ..reports.totals import mark_units_from  # reports build on the tree, not back
+
+    mark_units_from(db.session(), unit_ids, on, left)
+
+
 def _require_open(unit: Unit, on: date, role: str) -> None:
     if unit.closed_on is not None:
         raise TreeError(f"{role} {unit.code} đã giải thể / is closed since {unit.closed_on}")
@@ -228,6 +236,7 @@ def move_unit(unit: Unit, new_parent: Unit, on: date, actor: User | None = None)
         UnitClosure.ancestor_id.not_in(ids),
         UnitClosure.valid_to.is_(None),
     )
+    _tree_changed(ids, on, unit.parent_id)
     # Links that begin today never held: drop them rather than keep an empty interval.
     db.session.execute(delete(UnitClosure).where(links_out, UnitClosure.valid_from == on))
     db.session.execute(update(UnitClosure).where(links_out).values(valid_to=on))
@@ -282,6 +291,7 @@ def close_unit(unit: Unit, on: date, actor: User | None = None) -> None:
     if on < last:
         raise TreeError(f"Đã có thay đổi ngày {last}; không thể ghi lùi về {on} / cannot back-date")
     own = and_(UnitClosure.descendant_id == unit.id, UnitClosure.valid_to.is_(None))
+    _tree_changed([unit.id], on, unit.parent_id)
     db.session.execute(update(UnitClosure).where(own).values(valid_to=on))
     db.session.execute(
         update(UnitName)

@@ -45,6 +45,13 @@ def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_pat
         screenshot(page, "dashboard-report-branch")
 
         page.go_back()
+        page.click("#completeness-link")
+        # 2026 as the period: a1 and b1 (under A since July) reported, a2 did not.
+        assert page.inner_text("#expected") == "3"
+        assert page.inner_text("#reported") == "2"
+        assert "Chi đoàn a2" in page.inner_text("#branches tbody tr:first-child")
+        screenshot(page, "dashboard-completeness")
+        page.go_back()
         with page.expect_download() as info:
             page.click("#children >> xpath=ancestor::section >> text=Excel")
         path = tmp_path / "units.xlsx"

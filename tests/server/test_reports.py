@@ -13,13 +13,21 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from server.extensions import db
-from server.models import AuditEvent, Unit, UnitKind
+from server.models import (
+    Activity,
+    AuditEvent,
+    Unit,
+    UnitKind,
+    report_quantities,
+    report_totals,
+)
 from server.models.types import utcnow
 from server.reports import periods
 from server.reports.service import overview
+from server.reports.totals import rebuild_all, refresh
 from server.units.service import move_unit
 from tests import factories as f
 
@@ -96,6 +104,8 @@ def figures(fig) -> tuple:
 
 def test_figures_roll_up_the_tree_as_it_was_on_each_date(app, tree):
     with app.app_context():
+        assert refresh(db.session()) > 0
+        assert refresh(db.session()) == 0  # nothing changed since
         p = db.session.get(Unit, tree["P"])
         ov = overview(p, periods.year(2026))
         assert figures(ov.total) == (4, 22, 115, Decimal("44.5"), 1)
@@ -229,3 +239,55 @@ def test_a_reader_never_sees_figures_outside_their_subtree(app, tree):
     # A period that cannot be read is said so, in Vietnamese.
     bad = district.get(f"/reports/{tree['A']}?p=2026-13")
     assert bad.status_code == 400 and "Không hiểu khoảng thời gian" in bad.get_data(as_text=True)
+
+
+def test_totals_follow_every_later_change(app, tree):
+    """Built once, then changed by the ORM (an edit that moves a date, a delete, a
+    review decision) and by the tree (a move after the fact): the next read is exact."""
+    with app.app_context():
+        refresh(db.session())
+        a = db.session.get(Unit, tree["A"])
+        p = db.session.get(Unit, tree["P"])
+        a1 = db.session.get(Unit, tree["A1"])
+        acts = sorted(
+            db.session.scalars(select(Activity).where(Activity.unit_id == a1.id)),
+            key=lambda x: x.starts_on,
+        )
+        feb = next(x for x in acts if x.starts_on == date(2026, 2, 10))
+        feb.starts_on = feb.ends_on = date(2027, 1, 5)  # out of 2026
+        mar = next(x for x in acts if x.starts_on == date(2026, 3, 5))
+        mar.deleted_at = utcnow()
+        draft = next(x for x in acts if x.status == "draft")
+        draft.status = "submitted"  # members 99, 06/03/2026
+        db.session.commit()
+        # Branch a2 moves from A to B on 01/10/2026, after an activity of its own.
+        a2 = db.session.get(Unit, tree["A2"])
+        f.activity(a2, date(2026, 11, 2), status="submitted", members_count=6)
+        db.session.commit()
+        refresh(db.session())  # so only the move itself can make the totals stale
+        a2 = db.session.get(Unit, tree["A2"])
+        move_unit(a2, db.session.get(Unit, tree["B"]), date(2026, 10, 1))
+        db.session.commit()
+        refresh(db.session())
+        ov = overview(p, periods.year(2026))
+        # 4 before; -Feb (10), -Mar (5), +draft (99), +a2 (6): 4 activities, 22-15+105.
+        assert (ov.total.activities, ov.total.members) == (4, 112)
+        rows = {r.unit.code: (r.figures.activities, r.figures.members) for r in ov.children}
+        assert rows == {"A": (2, 103), "B": (2, 9)}
+        rows = {
+            r.unit.code: (r.figures.activities, r.figures.members)
+            for r in overview(a, periods.year(2026)).children
+        }
+        assert rows == {"A1": (1, 99), "A2": (0, 0), "B1": (1, 4)}
+        # Built again from nothing (as after a bulk load), the figures are the same.
+        before = [
+            (r.unit.code, figures(r.figures)) for r in overview(p, periods.year(2026)).children
+        ]
+        db.session.execute(delete(report_totals))
+        db.session.execute(delete(report_quantities))
+        db.session.commit()
+        assert rebuild_all(db.session()) > 0
+        after = [
+            (r.unit.code, figures(r.figures)) for r in overview(p, periods.year(2026)).children
+        ]
+        assert after == before

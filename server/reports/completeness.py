@@ -1,0 +1,253 @@
+"""Who has reported for a period, who on time, and who simply has not synced.
+
+A branch *reported* for a period when at least one of its activities of that period was
+sent up (submitted or verified). It reported *on time* when that entry was typed on the
+phone by the due date — the phone's clock, unless it was flagged implausible — or reached
+the server by then: a branch in a commune without signal is not punished for the
+network. For the branches that have not reported, the state of their phones tells staff
+whether nothing was done or nothing could be sent: when their devices last synced, and
+how many entries wait on them.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..formatting import VIETNAM, vn_date
+from ..models import (
+    Activity,
+    Device,
+    ReportingSchedule,
+    Unit,
+    UnitClosure,
+    UnitKind,
+    User,
+)
+from ..units.service import ancestor_ids
+from .periods import Period
+from .service import COUNTED
+
+DEFAULT_FREQUENCY, DEFAULT_DUE_DAY = "monthly", 20
+#: A branch whose phones have not synced for this long is called out as such.
+SILENT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Schedule:
+    frequency: str
+    due_day: int
+    #: The unit whose setting this is (None: the default).
+    set_at_unit: Unit | None
+
+
+def schedule_for(unit: Unit) -> Schedule:
+    """The nearest setting at or above ``unit``."""
+    chain = list(db.session.scalars(ancestor_ids(unit.id)))
+    found = {
+        s.unit_id: s
+        for s in db.session.scalars(
+            select(ReportingSchedule).where(ReportingSchedule.unit_id.in_(chain))
+        )
+    }
+    for uid in chain:
+        if uid in found:
+            s = found[uid]
+            return Schedule(s.frequency, s.due_day, db.session.get(Unit, uid))
+    return Schedule(DEFAULT_FREQUENCY, DEFAULT_DUE_DAY, None)
+
+
+def due_date(period: Period, due_day: int) -> date:
+    """The ``due_day`` of the month after the period ends."""
+    end = period.ends_on
+    y, m = (end.year + 1, 1) if end.month == 12 else (end.year, end.month + 1)
+    return date(y, m, min(due_day, monthrange(y, m)[1]))
+
+
+@dataclass
+class BranchState:
+    unit: Unit
+    child_id: int  # the child of the unit in view this branch counts under
+    activities: int
+    first_typed: datetime | None
+    first_received: datetime | None
+    last_sync: datetime | None
+    pending: int
+    pending_since: datetime | None
+    state: str  # on_time | late | not_due | waiting | silent | no_device | none
+    label: str
+
+    @property
+    def reported(self) -> bool:
+        return self.activities > 0
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    expected: int
+    reported: int
+    on_time: int
+
+
+@dataclass
+class Completeness:
+    unit: Unit
+    period: Period
+    schedule: Schedule
+    due: date
+    branches: list[BranchState]
+    children: list[ChildRow]
+
+    @property
+    def expected(self) -> int:
+        return len(self.branches)
+
+    @property
+    def reported(self) -> int:
+        return sum(1 for b in self.branches if b.reported)
+
+    @property
+    def on_time(self) -> int:
+        return sum(1 for b in self.branches if b.state == "on_time")
+
+
+def _valid(c: Any, on: date) -> Any:
+    return and_(c.valid_from <= on, or_(c.valid_to.is_(None), c.valid_to > on))
+
+
+def _label(b: dict, due: date, today: date) -> tuple[str, str]:
+    deadline = datetime.combine(due + timedelta(days=1), time.min, tzinfo=VIETNAM)
+    if b["activities"]:
+        firsts = [t for t in (b["first_typed"], b["first_received"]) if t is not None]
+        if firsts and min(firsts) < deadline:
+            return "on_time", "Đã báo cáo đúng hạn"
+        return "late", "Đã báo cáo, trễ hạn"
+    if b["pending"]:
+        since = f" từ {vn_date(b['pending_since'])}" if b["pending_since"] else ""
+        return "waiting", f"Chưa gửi lên được: {b['pending']} mục chờ trên điện thoại{since}"
+    if b["last_sync"] is None:
+        return "no_device", "Chưa có điện thoại nào đồng bộ"
+    silent_since = today - timedelta(days=SILENT_DAYS)
+    if b["last_sync"].astimezone(VIETNAM).date() < silent_since:
+        return "silent", f"Điện thoại không đồng bộ từ {vn_date(b['last_sync'])}"
+    if today <= due:
+        return "not_due", "Chưa báo cáo (chưa đến hạn)"
+    return "none", "Chưa báo cáo"
+
+
+def completeness(unit: Unit, period: Period, today: date) -> Completeness:
+    """Every branch in ``unit``'s subtree (as it was at the period's end) that was open
+    during the period, in four queries."""
+    schedule = schedule_for(unit)
+    due = due_date(period, schedule.due_day)
+    end = period.ends_on
+    whole, own, child = aliased(UnitClosure), aliased(UnitClosure), aliased(UnitClosure)
+    # The child of ``unit`` each branch belongs to: the branch's ancestor one level
+    # below ``unit`` (the branch itself when it is a direct child, or ``unit`` when the
+    # unit in view is a branch).
+    rows = db.session.execute(
+        select(Unit, own.ancestor_id.label("child_id"))
+        .join(whole, and_(whole.descendant_id == Unit.id, whole.ancestor_id == unit.id))
+        .join(own, and_(own.descendant_id == Unit.id, _valid(own, end)))
+        .join(
+            child,
+            and_(
+                child.ancestor_id == unit.id,
+                child.descendant_id == own.ancestor_id,
+                child.distance == (case((Unit.id == unit.id, 0), else_=1)),
+                _valid(child, end),
+            ),
+        )
+        .where(
+            _valid(whole, end),
+            Unit.kind == UnitKind.BRANCH,
+            Unit.opened_on <= end,
+            or_(Unit.closed_on.is_(None), Unit.closed_on > period.starts_on),
+        )
+        .order_by(Unit.name_fold)
+    ).all()
+    branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
+    ids = list(branches)
+
+    typed = case((Activity.recorded_at_suspect.is_(False), Activity.recorded_at))
+    stats = {
+        r.unit_id: r
+        for r in db.session.execute(
+            select(
+                Activity.unit_id,
+                func.count().label("activities"),
+                func.min(typed).label("first_typed"),
+                func.min(Activity.created_at).label("first_received"),
+            )
+            .where(
+                Activity.unit_id.in_(ids),
+                Activity.starts_on >= period.starts_on,
+                Activity.starts_on <= period.ends_on,
+                Activity.deleted_at.is_(None),
+                Activity.status.in_(COUNTED),
+            )
+            .group_by(Activity.unit_id)
+        )
+    }
+    phones = {
+        r.unit_id: r
+        for r in db.session.execute(
+            select(
+                User.unit_id,
+                func.max(Device.last_seen_at).label("last_sync"),
+                func.sum(Device.pending_count).label("pending"),
+                func.min(Device.pending_since).label("pending_since"),
+            )
+            .join(Device, Device.user_id == User.id)
+            .where(User.unit_id.in_(ids), Device.revoked_at.is_(None))
+            .group_by(User.unit_id)
+        )
+    }
+    states: list[BranchState] = []
+    for uid, (branch, child_id) in branches.items():
+        s, p = stats.get(uid), phones.get(uid)
+        facts = {
+            "activities": int(s.activities) if s else 0,
+            "first_typed": _aware(s.first_typed) if s else None,
+            "first_received": _aware(s.first_received) if s else None,
+            "last_sync": _aware(p.last_sync) if p else None,
+            "pending": int(p.pending or 0) if p else 0,
+            "pending_since": _aware(p.pending_since) if p else None,
+        }
+        state, label = _label(facts, due, today)
+        states.append(BranchState(branch, child_id, state=state, label=label, **facts))
+    # Not reported first, then by name: the page is a list of whom to call.
+    states.sort(key=lambda b: (b.reported, b.unit.name_fold))
+
+    by_child: dict[int, ChildRow] = {}
+    child_units = {
+        u.id: u
+        for u in db.session.scalars(
+            select(Unit).where(Unit.id.in_({c for _, c in branches.values()}))
+        )
+    }
+    for b in states:
+        row = by_child.setdefault(b.child_id, ChildRow(child_units[b.child_id], 0, 0, 0))
+        row.expected += 1
+        row.reported += b.reported
+        row.on_time += b.state == "on_time"
+    children = sorted(by_child.values(), key=lambda r: r.unit.name_fold)
+    return Completeness(unit, period, schedule, due, states, children)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type on some drivers: make sure times are UTC-aware."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,167 @@
+"""Who has reported, who on time — by the phone's clock or the server's — and who only
+has not synced. Checked against a small tree whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import AuditEvent, Device, Unit, UnitKind
+from server.reports import periods
+from server.reports.completeness import completeness
+from tests import factories as f
+
+OCTOBER = periods.month(2026, 10)
+TODAY = date(2026, 11, 27)
+
+
+def at(y, m, d, h=9) -> datetime:
+    return datetime(y, m, d, h, tzinfo=UTC)
+
+
+@pytest.fixture
+def branches(app):
+    with app.app_context():
+        p = f.unit("P", None, UnitKind.PROVINCE, name="Tỉnh Đoàn P")
+        a = f.unit("A", p, UnitKind.COMMUNE, name="Đoàn xã A")
+        b = f.unit("B", p, UnitKind.COMMUNE, name="Đoàn xã B")
+        units = {
+            code: f.unit(code, a, name=f"Chi đoàn {code}") for code in ("a1", "a2", "a3", "a4")
+        }
+        units["b1"] = f.unit("b1", b, name="Chi đoàn b1")
+        closed = f.unit("a5", a, name="Chi đoàn a5 (đã giải thể)")
+        closed.closed_on = date(2026, 9, 1)
+
+        def entry(unit, typed, received, **kw):
+            act = f.activity(unit, date(2026, 10, 5), status="submitted", recorded_at=typed, **kw)
+            act.created_at = received
+            return act
+
+        entry(units["a1"], at(2026, 11, 18), at(2026, 11, 25))  # typed in time, sent late
+        entry(units["a2"], at(2026, 11, 22), at(2026, 11, 23))  # late both ways
+        entry(units["b1"], at(2001, 1, 1), at(2026, 11, 24), recorded_at_suspect=True)
+        f.activity(units["a4"], date(2026, 10, 3), status="draft")  # not sent up: not counted
+
+        def phone(unit, seen, pending=0, since=None):
+            person = f.user(f"m-{unit.code}", unit)
+            db.session.add(
+                Device(
+                    id=uuid.uuid4(),
+                    user_id=person.id,
+                    name="Điện thoại",
+                    token_hash=uuid.uuid4().hex,
+                    last_seen_at=seen,
+                    pending_count=pending,
+                    pending_since=since,
+                )
+            )
+
+        phone(units["a3"], at(2026, 11, 20), pending=3, since=at(2026, 10, 28))
+        phone(units["a4"], at(2026, 10, 1))
+        f.user("canbo-a", a, role="unit_staff")
+        f.user("canbo-b", b, role="unit_staff")
+        f.user("tinh", p, role="provincial_staff")
+        f.user("bithu-a1", units["a1"], role="branch_secretary")
+        db.session.commit()
+        return {u.code: u.id for u in db.session.scalars(select(Unit))}
+
+
+def test_each_branch_is_reported_on_time_late_waiting_or_silent(app, branches):
+    with app.app_context():
+        c = completeness(db.session.get(Unit, branches["P"]), OCTOBER, TODAY)
+        assert c.due == date(2026, 11, 20)
+        states = {b.unit.code: b.state for b in c.branches}
+        assert states == {
+            "a1": "on_time",  # typed on the phone by the due date
+            "a2": "late",
+            "a3": "waiting",  # three entries wait on the phone
+            "a4": "silent",  # its phone last synced on 01/10
+            "b1": "late",  # the phone said 2001: the server's time decides
+        }
+        assert (c.expected, c.reported, c.on_time) == (5, 3, 1)
+        rows = {r.unit.code: (r.expected, r.reported, r.on_time) for r in c.children}
+        assert rows == {"A": (4, 2, 1), "B": (1, 1, 0)}
+        # Not reported first: the page is a list of whom to call.
+        assert [b.unit.code for b in c.branches][:2] == ["a3", "a4"]
+        before_due = completeness(db.session.get(Unit, branches["A"]), OCTOBER, date(2026, 11, 5))
+        assert {b.unit.code: b.state for b in before_due.branches}["a3"] == "waiting"
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
+        == 302
+    )
+    return client
+
+
+def test_staff_set_the_due_day_for_their_subtree(app, branches):
+    staff = signed_in(app, "canbo-a")
+    page = staff.get(f"/reports/{branches['A']}/completeness?p=2026-10").get_data(as_text=True)
+    assert "20/11/2026" in page and "mặc định" in page
+    resp = staff.post(
+        f"/reports/{branches['A']}/schedule?p=2026-10",
+        data={"frequency": "monthly", "due_day": "25"},
+        follow_redirects=True,
+    )
+    page = resp.get_data(as_text=True)
+    assert "25/11/2026" in page and "do Đoàn xã A đặt" in page
+    with app.app_context():
+        c = completeness(db.session.get(Unit, branches["P"]), OCTOBER, TODAY)
+        # P itself keeps the default; A's branches are judged by A's day.
+        assert c.due == date(2026, 11, 20)
+        a = completeness(db.session.get(Unit, branches["A"]), OCTOBER, TODAY)
+        assert {b.unit.code: b.state for b in a.branches}["a2"] == "on_time"
+        assert db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "reporting_schedule.set")
+        ).all() == ["reporting_schedule.set"]
+    bad = staff.post(
+        f"/reports/{branches['A']}/schedule",
+        data={"frequency": "monthly", "due_day": "31"},
+        follow_redirects=True,
+    )
+    assert "Ngày từ 1 đến 28" in bad.get_data(as_text=True)
+
+
+def test_completeness_stays_within_scope(app, branches):
+    other = signed_in(app, "canbo-b")
+    assert other.get(f"/reports/{branches['A']}/completeness?p=2026-10").status_code == 404
+    assert (
+        other.get(f"/reports/{branches['A']}/export.xlsx?p=2026-10&table=completeness").status_code
+        == 404
+    )
+    assert (
+        other.post(
+            f"/reports/{branches['A']}/schedule", data={"frequency": "monthly", "due_day": "5"}
+        ).status_code
+        == 404
+    )
+    secretary = signed_in(app, "bithu-a1")
+    assert secretary.get(f"/reports/{branches['a1']}/completeness?p=2026-10").status_code == 200
+    assert (
+        secretary.post(
+            f"/reports/{branches['a1']}/schedule", data={"frequency": "monthly", "due_day": "5"}
+        ).status_code
+        == 404
+    )
+    province = signed_in(app, "tinh")
+    csv = province.get(f"/reports/{branches['P']}/export.csv?p=2026-10&table=completeness")
+    lines = csv.data.decode("utf-8").splitlines()
+    assert lines[0].startswith("\ufeffChi đoàn,Số hoạt động,Tình trạng")
+    assert len(lines) == 1 + 5 + 1
+
+
+def test_the_page_opens_on_the_last_period_that_ended(app, branches):
+    staff = signed_in(app, "canbo-a")
+    resp = staff.get(f"/reports/{branches['A']}/completeness")
+    assert resp.status_code == 302 and "p=20" in resp.headers["Location"]
+    staff.post(
+        f"/reports/{branches['A']}/schedule", data={"frequency": "quarterly", "due_day": "10"}
+    )
+    resp = staff.get(f"/reports/{branches['A']}/completeness")
+    assert "-Q" in resp.headers["Location"]
