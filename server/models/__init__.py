@@ -2,9 +2,10 @@
 
 from .activities import STATUS_LABELS, Activity, ActivityStatus
 from .audit import AuditEvent, EnrolmentCode
+from .commendation import NOMINATION_KINDS, Nomination, nomination_activities
 from .movement import ActivityType, Phase, Pillar
 from .people import ROLE_LABELS, Device, Role, User, normalise_username
-from .reports import ReportingSchedule, report_dirty, report_quantities, report_totals
+from .reports import ReportingSchedule, Target, report_dirty, report_quantities, report_totals
 from .units import (
     BEGINNING,
     UNIT_KIND_LABELS,
@@ -29,8 +30,12 @@ __all__ = [
     "Phase",
     "Pillar",
     "ReportingSchedule",
+    "NOMINATION_KINDS",
+    "Nomination",
+    "nomination_activities",
     "Role",
     "Unit",
+    "Target",
     "UnitClosure",
     "UnitEvent",
     "UnitKind",

@@ -6,7 +6,7 @@ whose checks were most of the cost of writing a million rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -72,5 +72,28 @@ class ReportingSchedule(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
     frequency: Mapped[str] = mapped_column(String(10), default="monthly")
     due_day: Mapped[int] = mapped_column(Integer, default=20)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Target(db.Model):
+    """A goal staff set for a period: so many activities (of a type, or of any type) in a
+    unit's subtree — or by *each* unit of a kind below it ("each grassroots union holds
+    one Volunteer Saturday a month" is 12 a year per grassroots union)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        CheckConstraint("activities > 0", name="activities_positive"),
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("activity_types.id"))
+    each_kind: Mapped[str | None] = mapped_column(String(16))
+    activities: Mapped[int] = mapped_column(Integer)
+    period_code: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

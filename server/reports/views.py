@@ -23,21 +23,35 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.views import login_required
 from ..extensions import db
 from ..formatting import VIETNAM, vn_date, vn_datetime
-from ..models import STATUS_LABELS, Phase, ReportingSchedule, Unit
+from ..models import (
+    NOMINATION_KINDS,
+    STATUS_LABELS,
+    UNIT_KIND_LABELS,
+    ActivityType,
+    Nomination,
+    Phase,
+    ReportingSchedule,
+    Target,
+    Unit,
+    UnitKind,
+)
 from ..models.types import utcnow
 from ..policy import can_read_reports_of, reads_reports, sets_schedules
-from ..units.service import ancestor_ids
+from ..units.service import ancestor_ids, subtree_ids
 from . import periods
 from .completeness import Completeness, completeness, schedule_for
 from .export import Table, to_csv, to_xlsx
-from .forms import ScheduleForm
+from .forms import NominationForm, ScheduleForm, TargetForm
 from .periods import Period, PeriodError
 from .service import Figures, Overview, activities_of, overview
+from .targets import progress_for
 from .totals import refresh
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -375,6 +389,165 @@ def schedule(unit_id: int):
     return redirect(url_for("reports.completeness_page", unit_id=unit.id, **request.args))
 
 
+def _nominations(unit: Unit, period: Period) -> list[Nomination]:
+    """Nominations made by units of ``unit``'s subtree for periods overlapping ``period``."""
+    return list(
+        db.session.scalars(
+            select(Nomination)
+            .options(selectinload(Nomination.activities), joinedload(Nomination.unit))
+            .where(
+                Nomination.unit_id.in_(subtree_ids(unit.id)),
+                Nomination.starts_on <= period.ends_on,
+                Nomination.ends_on >= period.starts_on,
+            )
+            .order_by(Nomination.created_at)
+        ).unique()
+    )
+
+
+def _nominations_table(unit: Unit, period: Period) -> Table:
+    rows = [
+        [
+            NOMINATION_KINDS[n.kind][0],
+            n.name,
+            n.unit.name,
+            n.reason,
+            "; ".join(f"{vn_date(a.starts_on)} {a.title}" for a in n.activities),
+        ]
+        for n in _nominations(unit, period)
+    ]
+    return Table(
+        "Đề nghị biểu dương",
+        unit.name,
+        period.label,
+        ["Loại", "Cá nhân / mô hình", "Đơn vị đề nghị", "Thành tích", "Hoạt động minh chứng"],
+        rows,
+        [f"{len(rows)} đề nghị", "", "", "", ""],
+    )
+
+
+@bp.route("/<int:unit_id>/commendations", methods=["GET", "POST"])
+def commendations(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    period, error = _period()
+    if period is None:
+        abort(400, error)
+    form = NominationForm()
+    candidates = activities_of(unit, period)[-300:]
+    if request.method == "POST":
+        chosen = set(request.form.getlist("activities"))
+        backing = [a for a in candidates if str(a.id) in chosen]
+        if len(backing) != len(chosen):
+            abort(404)  # an activity outside this unit's subtree or period
+        if form.validate_on_submit():
+            n = Nomination(
+                unit_id=unit.id,
+                kind=form.kind.data,
+                name=form.name.data.strip(),
+                reason=form.reason.data.strip(),
+                period_code=period.code,
+                starts_on=period.starts_on,
+                ends_on=period.ends_on,
+                created_by_id=g.user.id,
+                activities=backing,
+            )
+            db.session.add(n)
+            db.session.flush()
+            audit.record(
+                "nomination.create",
+                actor=g.user,
+                target=("nomination", n.id),
+                unit_id=unit.id,
+                period=period.code,
+                activities=len(backing),
+            )
+            db.session.commit()
+            flash("Đã ghi đề nghị biểu dương.", "ok")
+            return redirect(url_for("reports.commendations", unit_id=unit.id, p=period.code))
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return render_template(
+        "reports/commendations.html",
+        unit=unit,
+        trail=_trail(unit),
+        period=period,
+        choices=periods.choices(_today(), _phases()),
+        nominations=_nominations(unit, period),
+        candidates=list(reversed(candidates)),
+        form=form,
+        kinds=NOMINATION_KINDS,
+    )
+
+
+def _target_form() -> TargetForm:
+    form = TargetForm()
+    form.type_id.choices = [SelectChoice(0, "Mọi loại hoạt động")] + [
+        SelectChoice(t.id, t.name_vi)
+        for t in db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order))
+    ]
+    form.each_kind.choices = [SelectChoice("", "Cả đơn vị (tổng số)")] + [
+        SelectChoice(kind.value, f"Mỗi {labels[0].lower()}")
+        for kind, labels in UNIT_KIND_LABELS.items()
+        if kind != UnitKind.PROVINCE
+    ]
+    return form
+
+
+@bp.route("/<int:unit_id>/targets", methods=["GET", "POST"])
+def targets(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    period, error = _period()
+    if period is None:
+        abort(400, error)
+    form = _target_form()
+    may_set = sets_schedules(g.user, unit.id)
+    if request.method == "POST":
+        if not may_set:
+            abort(404)
+        if form.validate_on_submit():
+            t = Target(
+                unit_id=unit.id,
+                type_id=form.type_id.data or None,
+                each_kind=form.each_kind.data or None,
+                activities=form.activities.data,
+                period_code=period.code,
+                starts_on=period.starts_on,
+                ends_on=period.ends_on,
+                set_by_id=g.user.id,
+            )
+            db.session.add(t)
+            db.session.flush()
+            audit.record(
+                "target.set",
+                actor=g.user,
+                target=("target", t.id),
+                unit_id=unit.id,
+                period=period.code,
+                activities=t.activities,
+                each_kind=t.each_kind,
+                type_id=t.type_id,
+            )
+            db.session.commit()
+            flash("Đã đặt chỉ tiêu.", "ok")
+            return redirect(url_for("reports.targets", unit_id=unit.id, p=period.code))
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    refresh(db.session())
+    return render_template(
+        "reports/targets.html",
+        unit=unit,
+        trail=_trail(unit),
+        period=period,
+        choices=periods.choices(_today(), _phases()),
+        progress=progress_for(unit, period),
+        kinds=UNIT_KIND_LABELS,
+        form=form,
+        may_set=may_set,
+    )
+
+
 @bp.get("/<int:unit_id>/export.<fmt>")
 def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
@@ -387,6 +560,8 @@ def export(unit_id: int, fmt: str):
     which = request.args.get("table", "units")
     if which == "activities":
         table = _activities_table(unit, period)
+    elif which == "commendations":
+        table = _nominations_table(unit, period)
     elif which == "completeness":
         table = _completeness_table(completeness(unit, period, _today()))
     elif which in ("units", "types"):

@@ -52,6 +52,14 @@ def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_pat
         assert "Chi đoàn a2" in page.inner_text("#branches tbody tr:first-child")
         screenshot(page, "dashboard-completeness")
         page.go_back()
+        page.click("#targets-link")
+        page.select_option("#each_kind", "branch")
+        page.fill("#activities", "1")
+        page.click("button:has-text('Đặt chỉ tiêu')")
+        assert page.inner_text(".progress-figure") == "2/3"
+        screenshot(page, "dashboard-targets")
+        page.go_back()
+        page.go_back()
         with page.expect_download() as info:
             page.click("#children >> xpath=ancestor::section >> text=Excel")
         path = tmp_path / "units.xlsx"
