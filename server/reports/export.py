@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -104,3 +106,20 @@ def to_csv(table: Table) -> bytes:
     if table.totals is not None:
         writer.writerow([_csv_cell(v) for v in table.totals])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def download(table: Table, fmt: str, name: str) -> Response:
+    """The table as an attachment; ``name`` without extension, kept to safe characters."""
+    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    return Response(
+        body,
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
+    )

@@ -6,14 +6,12 @@ the page and for every export alike.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -47,7 +45,7 @@ from ..policy import can_read_reports_of, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
 from . import periods
 from .completeness import Completeness, completeness, schedule_for
-from .export import Table, to_csv, to_xlsx
+from .export import Table, download
 from .forms import NominationForm, ScheduleForm, TargetForm
 from .periods import Period, PeriodError
 from .service import Figures, Overview, activities_of, overview
@@ -548,6 +546,34 @@ def targets(unit_id: int):
     )
 
 
+def _targets_table(unit: Unit, period: Period) -> Table:
+    rows: list[list[Any]] = []
+    for pr in progress_for(unit, period):
+        what = f"{pr.target.activities} hoạt động " + (pr.type.name_vi if pr.type else "(mọi loại)")
+        if pr.target.each_kind:
+            what = f"Mỗi {UNIT_KIND_LABELS[pr.target.each_kind][0].lower()}: {what}"
+        rows.append(
+            [
+                what,
+                pr.set_at_unit.name,
+                vn_date(pr.target.starts_on),
+                vn_date(pr.target.ends_on),
+                pr.done,
+                pr.goal,
+                f"{pr.percent}%",
+            ]
+        )
+        for u, n in pr.units:
+            rows.append([f"— {u.name}", "", "", "", n, pr.target.activities, ""])
+    return Table(
+        "Chỉ tiêu và tiến độ",
+        unit.name,
+        period.label,
+        ["Chỉ tiêu", "Do đơn vị đặt", "Từ ngày", "Đến ngày", "Đã đạt", "Cần đạt", "Tỷ lệ"],
+        rows,
+    )
+
+
 @bp.get("/<int:unit_id>/export.<fmt>")
 def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
@@ -560,6 +586,8 @@ def export(unit_id: int, fmt: str):
     which = request.args.get("table", "units")
     if which == "activities":
         table = _activities_table(unit, period)
+    elif which == "targets":
+        table = _targets_table(unit, period)
     elif which == "commendations":
         table = _nominations_table(unit, period)
     elif which == "completeness":
@@ -580,15 +608,4 @@ def export(unit_id: int, fmt: str):
         rows=len(table.rows),
     )
     db.session.commit()
-    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
-    mimetype = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"so-doan-{which}-{unit.code}-{period.code}.{fmt}")
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(table, fmt, f"so-doan-{which}-{unit.code}-{period.code}")

@@ -6,16 +6,31 @@ Every activity outside the reviewer's subtree is "not found", whether it exists 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import audit
 from ..auth.views import login_required
 from ..database import begin_writing
 from ..extensions import db
+from ..formatting import vn_date, vn_datetime
 from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
+from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
+from ..reports.export import Table, download
 from ..search import matches
 from ..units.service import subtree_ids
 from .forms import DecisionForm, ReturnForm
@@ -47,15 +62,25 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-@bp.get("/")
-def index():
+@dataclass
+class Queue:
+    """The queue as the filters in the URL ask for it (shared by the page and exports)."""
+
+    status: str
+    unit_id: int | None
+    type_id: int | None
+    q: str
+    units: list[Unit]
+    query: Any
+
+
+def _queue() -> Queue:
     status = request.args.get("status", ActivityStatus.SUBMITTED.value)
     if status not in {s.value for s in ActivityStatus}:
         status = ActivityStatus.SUBMITTED.value
     unit_id = _int_arg("unit")
     type_id = _int_arg("type")
     q = request.args.get("q", "").strip()
-    page = max(1, _int_arg("page") or 1)
     units = _units_in_scope()
     scope = reviewable_unit_ids(g.user)
     if unit_id is not None and unit_id in {u.id for u in units}:
@@ -71,14 +96,29 @@ def index():
         query = query.where(Activity.type_id == type_id)
     if q:
         query = query.where(matches(Activity.search_fold, q))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    activities = db.session.scalars(
-        query.options(joinedload(Activity.unit), joinedload(Activity.type))
+    query = query.options(joinedload(Activity.unit), joinedload(Activity.type)).order_by(
         # The longest waiting first: a branch should not wait weeks for an answer.
-        .order_by(Activity.updated_at, Activity.id)
-        .offset((page - 1) * PAGE)
-        .limit(PAGE)
-    ).all()
+        Activity.updated_at,
+        Activity.id,
+    )
+    return Queue(status, unit_id, type_id, q, units, query)
+
+
+@bp.get("/")
+def index():
+    queue = _queue()
+    status, unit_id, type_id, q, units = (
+        queue.status,
+        queue.unit_id,
+        queue.type_id,
+        queue.q,
+        queue.units,
+    )
+    page = max(1, _int_arg("page") or 1)
+    total = db.session.scalar(
+        select(func.count()).select_from(queue.query.order_by(None).subquery())
+    )
+    activities = db.session.scalars(queue.query.offset((page - 1) * PAGE).limit(PAGE)).all()
     types = db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order)).all()
     return render_template(
         "review/index.html",
@@ -189,3 +229,59 @@ def verify_many():
                 "error",
             )
     return redirect(url_for("review.index", **request.args))
+
+
+#: An export holds at most this many rows (a queue longer than that needs filters).
+EXPORT_LIMIT = 10_000
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    queue = _queue()
+    items = db.session.scalars(queue.query.limit(EXPORT_LIMIT)).unique().all()
+    table = Table(
+        "Hoạt động " + STATUS_LABELS[ActivityStatus(queue.status)][0].lower(),
+        next((u.name for u in queue.units if u.id == queue.unit_id), g.user.unit.name),
+        f"đến {vn_date(utcnow())}",
+        [
+            "Ngày",
+            "Đơn vị",
+            "Loại hoạt động",
+            "Tên hoạt động",
+            "Đoàn viên",
+            "Người dân",
+            "Giờ tình nguyện",
+            "Ghi trên điện thoại lúc",
+            "Đến máy chủ lúc",
+        ],
+        [
+            [
+                vn_date(a.starts_on),
+                a.unit.name,
+                a.type.name_vi,
+                a.title,
+                a.members_count,
+                a.citizens_served,
+                a.volunteer_hours,
+                vn_datetime(a.recorded_at),
+                vn_datetime(a.created_at),
+            ]
+            for a in items
+        ],
+        [
+            f"{len(items)} hoạt động",
+            "",
+            "",
+            "",
+            sum(a.members_count for a in items),
+            sum(a.citizens_served for a in items),
+            sum(a.volunteer_hours for a in items),
+            "",
+            "",
+        ],
+    )
+    audit.record("review.export", actor=g.user, status=queue.status, rows=len(items), format=fmt)
+    db.session.commit()
+    return download(table, fmt, f"so-doan-review-{queue.status}")

@@ -75,3 +75,15 @@ def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_pat
         ]
     finally:
         context.close()
+
+
+def test_the_overview_reads_on_a_phone(tree, live_server, phone_page):  # noqa: F811
+    phone_page.goto(live_server + "/login")
+    phone_page.fill("#username", "tinh")
+    phone_page.fill("#password", f.PASSWORD)
+    phone_page.click("button[type=submit]")
+    phone_page.goto(live_server + f"/reports/{tree['P']}?p=2026")
+    assert phone_page.inner_text("#total-activities .value") == "4"
+    # Nothing wider than the screen: the page scrolls down, not sideways.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone_page, "dashboard-report-phone")

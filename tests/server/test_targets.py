@@ -86,3 +86,20 @@ def test_only_staff_within_scope_set_targets(app, tree):  # noqa: F811
         follow_redirects=True,
     )
     assert "Từ 1 đến 100.000" in bad.get_data(as_text=True)
+
+
+def test_targets_download(app, tree):  # noqa: F811
+    district = signed_in(app, "huyen-a")
+    district.post(
+        f"/reports/{tree['A']}/targets?p=2026",
+        data={"type_id": "0", "each_kind": "branch", "activities": "1"},
+    )
+    resp = district.get(f"/reports/{tree['A']}/export.csv?p=2026&table=targets")
+    lines = resp.data.decode("utf-8").splitlines()
+    assert lines[1].startswith("Mỗi chi đoàn: 1 hoạt động (mọi loại),Đoàn xã A,")
+    assert lines[1].endswith(",2,3,67%")
+    assert [line.split(",")[0] for line in lines[2:]] == [
+        "— Chi đoàn a2",
+        "— Chi đoàn a1",
+        "— Chi đoàn b1",
+    ]
