@@ -96,7 +96,8 @@ class Overview:
     trend: list[tuple[str, Figures]] = field(default_factory=list)
 
 
-def _held_on_activity_date(c: Any) -> Any:
+def held_on_activity_date(c: Any) -> Any:
+    """A join condition: the closure row ``c`` held on the activity's own date."""
     return and_(
         c.descendant_id == Activity.unit_id,
         c.valid_from <= Activity.starts_on,
@@ -111,7 +112,7 @@ def rolled_up(ancestor_ids: list[int], period: Period, *columns: Any) -> Select:
     return (
         select(*columns)
         .select_from(Activity)
-        .join(c, _held_on_activity_date(c))
+        .join(c, held_on_activity_date(c))
         .where(
             c.ancestor_id.in_(ancestor_ids),
             Activity.starts_on >= period.starts_on,

@@ -48,8 +48,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Activity, ActivityStatus, UnitClosure
 from ..models.reports import report_dirty, report_quantities, report_totals
+from .service import COUNTED, held_on_activity_date
 
-COUNTED = (ActivityStatus.SUBMITTED.value, ActivityStatus.VERIFIED.value)
 #: Rows deleted per statement (bounded parameter lists on both databases).
 CHUNK = 500
 #: Days aggregated per statement when refreshing.
@@ -120,14 +120,6 @@ def _flush_marks(session: Session, _context: Any) -> None:
 # -- rebuilding -----------------------------------------------------------------------------
 
 
-def _held_on_activity_date(c: Any) -> Any:
-    return and_(
-        c.descendant_id == Activity.unit_id,
-        c.valid_from <= Activity.starts_on,
-        or_(c.valid_to.is_(None), c.valid_to > Activity.starts_on),
-    )
-
-
 def _counted() -> list[Any]:
     return [Activity.deleted_at.is_(None), Activity.status.in_(COUNTED)]
 
@@ -165,7 +157,7 @@ def _aggregate(conn: Any, days: list[date] | None, ancestors: list[int] | None) 
             func.sum(Activity.volunteer_hours).label("hours"),
         )
         .select_from(Activity)
-        .join(c, _held_on_activity_date(c))
+        .join(c, held_on_activity_date(c))
     ).group_by(c.ancestor_id, Activity.starts_on, Activity.type_id)
     pairs = _pairs(conn)
     quantities = scoped(
@@ -177,7 +169,7 @@ def _aggregate(conn: Any, days: list[date] | None, ancestors: list[int] | None) 
             func.sum(cast(pairs.c.value, Numeric(20, 1))).label("amount"),
         )
         .select_from(Activity)
-        .join(c, _held_on_activity_date(c))
+        .join(c, held_on_activity_date(c))
         .join(pairs, true())
     ).group_by(c.ancestor_id, Activity.starts_on, Activity.type_id, pairs.c.key)
     return totals, quantities

@@ -28,6 +28,7 @@ from .. import audit
 from ..auth.views import login_required
 from ..extensions import db
 from ..formatting import VIETNAM, vn_date, vn_datetime
+from ..forms import flash_errors
 from ..models import (
     NOMINATION_KINDS,
     STATUS_LABELS,
@@ -365,9 +366,7 @@ def schedule(unit_id: int):
         abort(404)
     form = ScheduleForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_errors(form)
     else:
         row = db.session.scalars(
             select(ReportingSchedule).where(ReportingSchedule.unit_id == unit.id)
@@ -462,9 +461,7 @@ def commendations(unit_id: int):
             db.session.commit()
             flash("Đã ghi đề nghị biểu dương.", "ok")
             return redirect(url_for("reports.commendations", unit_id=unit.id, p=period.code))
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_errors(form)
     return render_template(
         "reports/commendations.html",
         unit=unit,
@@ -529,9 +526,7 @@ def targets(unit_id: int):
             db.session.commit()
             flash("Đã đặt chỉ tiêu.", "ok")
             return redirect(url_for("reports.targets", unit_id=unit.id, p=period.code))
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_errors(form)
     refresh(db.session())
     return render_template(
         "reports/targets.html",

@@ -27,6 +27,7 @@ from ..auth.views import login_required
 from ..database import begin_writing
 from ..extensions import db
 from ..formatting import vn_date, vn_datetime
+from ..forms import flash_errors
 from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
@@ -197,9 +198,7 @@ def return_(activity_id: uuid.UUID):
     form = ReturnForm(prefix="return")
     if not form.validate_on_submit():
         _activity_or_404(activity_id)
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_errors(form)
         return redirect(url_for("review.show", activity_id=activity_id))
     outcome = _take([activity_id], RETURN, form.comment.data)
     if outcome is not None:
