@@ -147,6 +147,23 @@ def _bars(values: list[tuple[str, float]], width: int = 640, height: int = 180) 
     return {"width": width, "height": height, "bars": bars, "base": height - 20}
 
 
+def _hbars(values: list[tuple[str, float]], width: int = 640, row: int = 26) -> dict:
+    """A horizontal bar chart (long labels, e.g. activity types) as SVG geometry."""
+    top = max((v for _, v in values), default=0) or 1
+    label_w = 260
+    bars = [
+        {
+            "y": i * row,
+            "w": round((width - label_w - 50) * v / top, 1),
+            "label": label if len(label) <= 38 else label[:37] + "…",
+            "full": label,
+            "value": v,
+        }
+        for i, (label, v) in enumerate(values)
+    ]
+    return {"width": width, "height": max(row, row * len(bars)), "bars": bars, "x0": label_w}
+
+
 @bp.get("/")
 def index():
     return redirect(url_for("reports.show", unit_id=g.user.unit_id, **request.args))
@@ -168,6 +185,7 @@ def show(unit_id: int):
         [(p.name_vi.replace("Trách nhiệm với ", ""), float(f.activities)) for p, f in ov.by_pillar],
         width=420,
     )
+    types = _hbars([(r.type.name_vi, float(r.figures.activities)) for r in ov.by_type])
     activities = activities_of(unit, period) if not ov.children else []
     return render_template(
         "reports/show.html",
@@ -180,6 +198,7 @@ def show(unit_id: int):
         change=_change,
         trend=trend,
         pillars=pillars,
+        types=types,
         direct=_direct(ov),
         activities=activities,
         statuses=STATUS_LABELS,
