@@ -47,7 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
 
-    from . import api, cli, errors, formatting
+    from . import api, cli, errors, formatting, pwa
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(unit_views.bp)
     app.register_blueprint(review_views.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(pwa.bp)
     api.register(app)
     errors.register(app)
     formatting.register(app)

@@ -25,6 +25,11 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/static/<path:filename>"),
     ("POST", "/logout"),
+    # The field app's shell: static files, the same for everyone; its data comes from the
+    # API with a device token.
+    ("GET", "/app/"),
+    ("GET", "/app/sw.js"),
+    ("GET", "/app/<path:name>"),
 }
 
 
