@@ -119,3 +119,33 @@ def test_the_migration_renders_rows_written_before_it(ctx):
     a = db.session.get(Activity, rid)
     assert json.loads(a.wire) == ActivityCollection().to_wire(a)
     assert json.loads(a.wire)["type"] == "tinh_nguyen"
+
+
+def test_a_collection_without_a_stored_record_gets_the_same_pull(world):
+    """The engine builds records with ``to_wire`` for collections that keep none ready."""
+    from server.models import User
+    from server.policy import scope_tag
+    from sync.collection import Registry
+    from sync.pull import pull
+
+    class Plain(ActivityCollection):
+        wire_column = None
+        pull_skips = ("wire", "field_versions", "search_fold")
+
+    hoa = world.phone("hoa")
+    hoa.push(
+        *[
+            hoa.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b1"], title=f"Số {i}"))
+            for i in range(3)
+        ]
+    )
+    with world.app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "hoa")).one()
+        pages = []
+        for coll in (ActivityCollection(), Plain()):
+            registry = Registry()
+            registry.register(coll)
+            page = pull(db.session(), registry, scope=user, scope_tag=scope_tag(user), cursor=None)
+            pages.append(page.changes)
+            db.session.rollback()
+    assert len(pages[0]) == 3 and pages[0] == pages[1]
