@@ -87,3 +87,25 @@ def test_the_overview_reads_on_a_phone(tree, live_server, phone_page):  # noqa: 
     # Nothing wider than the screen: the page scrolls down, not sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone_page, "dashboard-report-phone")
+
+
+def test_titles_with_markup_show_as_text_on_report_pages(app, tree, live_server, phone_page):  # noqa: F811
+    from datetime import date
+
+    from server.extensions import db
+    from server.models import Unit
+
+    title = 'Trồng cây <img src=x onerror="window.pwned=1"> xóm <script>window.pwned=2</script>'
+    with app.app_context():
+        f.activity(
+            db.session.get(Unit, tree["A1"]), date(2026, 9, 9), title=title, status="submitted"
+        )
+        db.session.commit()
+    phone_page.goto(live_server + "/login")
+    phone_page.fill("#username", "tinh")
+    phone_page.fill("#password", f.PASSWORD)
+    phone_page.click("button[type=submit]")
+    phone_page.goto(live_server + f"/reports/{tree['A1']}?p=2026-09")
+    assert title in phone_page.inner_text("#activities")
+    assert phone_page.locator("main img").count() == 0
+    assert phone_page.evaluate("window.pwned") is None
