@@ -169,3 +169,11 @@ def world(app) -> World:
         }
         db.session.commit()
     return World(app, ids)
+
+
+def signed_in(app: Any, username: str) -> Any:
+    """A dashboard client with a session for ``username``."""
+    client = app.test_client()
+    resp = client.post("/login", data={"username": username, "password": f.PASSWORD})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return client

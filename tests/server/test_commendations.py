@@ -10,17 +10,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, AuditEvent, Nomination
-from tests import factories as f
 from tests.server.test_reports import tree  # noqa: F401  (the fixed tree)
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
-        == 302
-    )
-    return client
+from tests.world import signed_in
 
 
 def ids_on(app, unit_id, *days) -> list[str]:

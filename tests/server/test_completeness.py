@@ -14,6 +14,7 @@ from server.models import AuditEvent, Device, Unit, UnitKind
 from server.reports import periods
 from server.reports.completeness import completeness
 from tests import factories as f
+from tests.world import signed_in
 
 OCTOBER = periods.month(2026, 10)
 TODAY = date(2026, 11, 27)
@@ -89,15 +90,6 @@ def test_each_branch_is_reported_on_time_late_waiting_or_silent(app, branches):
         assert [b.unit.code for b in c.branches][:2] == ["a3", "a4"]
         before_due = completeness(db.session.get(Unit, branches["A"]), OCTOBER, date(2026, 11, 5))
         assert {b.unit.code: b.state for b in before_due.branches}["a3"] == "waiting"
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 def test_staff_set_the_due_day_for_their_subtree(app, branches):

@@ -9,14 +9,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import AuditEvent, Device, User
-from tests import factories as f
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": f.PASSWORD})
-    assert resp.status_code == 302
-    return client
+from tests.world import signed_in
 
 
 def uid(app, username: str) -> int:

@@ -30,6 +30,7 @@ from server.reports.service import overview
 from server.reports.totals import rebuild_all, refresh
 from server.units.service import move_unit
 from tests import factories as f
+from tests.world import signed_in
 
 PHASES: dict = {}
 
@@ -161,15 +162,6 @@ def test_periods_and_their_previous_of_equal_length():
     with pytest.raises(periods.PeriodError):
         periods.parse("2026-03-01..2026-02-01", today=today, phases={})
     assert periods.span(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=9)).days == 10
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 def test_the_page_and_the_excel_export_show_the_same_figures(app, tree):

@@ -10,14 +10,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Activity, AuditEvent, Unit
 from tests import factories as f
-from tests.world import activity_record
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": f.PASSWORD})
-    assert resp.status_code == 302
-    return client
+from tests.world import activity_record, signed_in
 
 
 def submit(phone, unit_id: int, count: int = 1, **changes) -> list[uuid.UUID]:

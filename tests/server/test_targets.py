@@ -9,17 +9,8 @@ from server.models import ActivityType, AuditEvent, Unit
 from server.reports import periods
 from server.reports.targets import progress_for
 from server.reports.totals import refresh
-from tests import factories as f
 from tests.server.test_reports import tree  # noqa: F401  (the fixed tree)
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code
-        == 302
-    )
-    return client
+from tests.world import signed_in
 
 
 def test_progress_of_a_total_and_of_an_each_unit_target(app, tree):  # noqa: F811
