@@ -10,6 +10,7 @@ the per-day totals of :mod:`server.reports.totals`, never a query per unit or ac
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -288,12 +289,21 @@ def _shown(spec: dict, amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1))
 
 
-def activities_of(unit: Unit, period: Period) -> list[Activity]:
-    """The counted activities of a unit's subtree in the period (a branch's drill-down)."""
-    return list(
-        db.session.scalars(
-            rolled_up([unit.id], period, Activity)
-            .options(joinedload(Activity.unit), joinedload(Activity.type))
-            .order_by(Activity.starts_on, Activity.title)
-        )
+def activities_of(
+    unit: Unit,
+    period: Period,
+    *,
+    latest: int | None = None,
+    ids: list[uuid.UUID] | None = None,
+) -> list[Activity]:
+    """The counted activities of a unit's subtree in the period (a branch's drill-down),
+    oldest first; only the ``latest`` ones, or only those among ``ids``, when asked."""
+    query = rolled_up([unit.id], period, Activity).options(
+        joinedload(Activity.unit), joinedload(Activity.type)
     )
+    if ids is not None:
+        query = query.where(Activity.id.in_(ids))
+    if latest is not None:
+        newest = query.order_by(Activity.starts_on.desc(), Activity.title.desc()).limit(latest)
+        return list(reversed(db.session.scalars(newest).unique().all()))
+    return list(db.session.scalars(query.order_by(Activity.starts_on, Activity.title)).unique())

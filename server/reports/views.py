@@ -6,6 +6,7 @@ the page and for every export alike.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,6 +55,8 @@ from .targets import progress_for
 from .totals import refresh
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+#: Activities offered as evidence on the nomination form.
+CANDIDATES = 300
 
 FIGURE_HEADERS = [
     "Số hoạt động",
@@ -449,10 +452,12 @@ def commendations(unit_id: int):
     if period is None:
         abort(400, error)
     form = NominationForm()
-    candidates = activities_of(unit, period)[-300:]
     if request.method == "POST":
-        chosen = set(request.form.getlist("activities"))
-        backing = [a for a in candidates if str(a.id) in chosen]
+        try:
+            chosen = {uuid.UUID(v) for v in request.form.getlist("activities")}
+        except ValueError:
+            abort(404)
+        backing = activities_of(unit, period, ids=list(chosen)) if chosen else []
         if len(backing) != len(chosen):
             abort(404)  # an activity outside this unit's subtree or period
         if form.validate_on_submit():
@@ -488,7 +493,8 @@ def commendations(unit_id: int):
         period=period,
         choices=periods.choices(_today(), _phases()),
         nominations=_nominations(unit, period),
-        candidates=list(reversed(candidates)),
+        # The most recent ones to choose from; a province's year holds far too many.
+        candidates=list(reversed(activities_of(unit, period, latest=CANDIDATES))),
         form=form,
         kinds=NOMINATION_KINDS,
     )

@@ -84,3 +84,23 @@ def test_backing_activities_must_be_the_units_own_and_a_reason_is_needed(app, tr
     assert member.get(f"/reports/{tree['A1']}/commendations?p=2026").status_code == 404
     with app.app_context():
         assert db.session.scalars(select(Nomination)).all() == []
+
+
+def test_the_form_offers_only_the_latest_activities_but_accepts_any_of_the_unit(
+    app,
+    tree,  # noqa: F811
+    monkeypatch,
+):
+    from server.reports import views
+
+    monkeypatch.setattr(views, "CANDIDATES", 1)
+    staff = signed_in(app, "huyen-a")
+    page = staff.get(f"/reports/{tree['A']}/commendations?p=2026").get_data(as_text=True)
+    offered = ids_on(app, tree["B1"], date(2026, 8, 1))  # A's latest activity of 2026
+    older = ids_on(app, tree["A1"], date(2026, 2, 10))
+    assert page.count('name="activities"') == 1 and offered[0] in page
+    resp = staff.post(
+        f"/reports/{tree['A']}/commendations?p=2026",
+        data={"kind": "member", "name": "Hoàng Thị Lan", "reason": "Tích cực", "activities": older},
+    )
+    assert resp.status_code == 302
