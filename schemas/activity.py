@@ -21,6 +21,8 @@ LATEST_DATE = date(2100, 12, 31)
 #: A branch rarely has more than a few hundred members; this only catches typos.
 MAX_PEOPLE = 100_000
 MAX_HOURS = 1_000_000
+#: An activity may be planned a month ahead, no more: later dates are typos.
+MAX_DAYS_AHEAD = 31
 
 
 class ActivitySchema(Schema):

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import ColumnElement, select
 
-from schemas.activity import CLIENT_STATUSES, ActivitySchema
+from schemas.activity import CLIENT_STATUSES, MAX_DAYS_AHEAD, ActivitySchema
 from schemas.catalogue import TypeSpec
 from schemas.errors import problem
 from sync.collection import Collection
@@ -20,8 +20,6 @@ from ..models.types import utcnow
 from ..policy import visible_unit_ids, writable_unit_ids
 from .wire import record_fields
 
-#: An activity may be entered ahead of time (planned), but not absurdly far ahead.
-MAX_DAYS_AHEAD = 31
 #: A phone clock before the movement's phase, or ahead of the server, is implausible.
 PLAUSIBLE_FROM = datetime(2015, 1, 1, tzinfo=UTC)
 CLOCK_TOLERANCE = timedelta(days=1)

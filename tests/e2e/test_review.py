@@ -1,24 +1,30 @@
-"""A reviewer returns an activity with a comment in Chromium; the branch's phone gets it."""
+"""A member records an activity in the field app; a reviewer returns it with a comment on
+the dashboard; the member's phone shows the comment, as text — all in Chromium."""
 
 from __future__ import annotations
 
-import uuid
+from sqlalchemy import select
 
+from server.extensions import db
+from server.models import Activity
 from tests.e2e.conftest import screenshot
-from tests.world import activity_record
+from tests.e2e.pwa import open_activity, ready, record_activity, sign_in, sync_once, synced
 
 TITLE = 'Sửa đường <img src=x onerror="window.pwned=1"> xóm Nà Mạ'
 COMMENT = "Bổ sung ảnh minh chứng </textarea><script>window.pwned=2</script> & số hộ"
 
 
-def test_a_return_with_a_comment_shows_as_text_and_reaches_the_phone(world, live_server, browser):
-    hoa = world.phone("hoa")
-    rid = uuid.uuid4()
-    hoa.push(
-        hoa.mutation(
-            "upsert", rid, activity_record(world.ids["b1"], title=TITLE, status="submitted")
-        )
-    )
+def test_a_return_with_a_comment_shows_as_text_and_reaches_the_phone(
+    world, live_server, browser, phone_page
+):
+    phone = phone_page
+    ready(phone, live_server)
+    sign_in(phone, "hoa")
+    record_activity(phone, TITLE, place="Nà Mạ")
+    synced(phone)
+    with world.app.app_context():
+        rid = db.session.scalars(select(Activity.id).where(Activity.title == TITLE)).one()
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
@@ -44,6 +50,11 @@ def test_a_return_with_a_comment_shows_as_text_and_reaches_the_phone(world, live
         screenshot(page, "dashboard-review-returned")
     finally:
         context.close()
-    hoa.sync_down()
-    record = hoa.store[str(rid)]
-    assert (record["status"], record["review_comment"]) == ("returned", COMMENT)
+
+    sync_once(phone)
+    assert "Bị trả lại" in phone.inner_text("#records")
+    open_activity(phone, "Sửa đường")
+    assert phone.inner_text("#review-comment p") == COMMENT
+    assert phone.evaluate("window.pwned") is None
+    assert phone.locator("main img, main script").count() == 0
+    screenshot(phone, "pwa-returned-from-dashboard")

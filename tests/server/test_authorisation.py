@@ -29,6 +29,7 @@ PUBLIC = {
     # API with a device token.
     ("GET", "/app/"),
     ("GET", "/app/sw.js"),
+    ("GET", "/app/rules.json"),
     ("GET", "/app/<path:name>"),
 }
 

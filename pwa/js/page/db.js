@@ -1,25 +1,59 @@
-// The phone's store: records of its scope, the outbox of unsent mutations, sync state.
-// One module owns opening and upgrading; each upgrade step runs once, in order.
+// The phone's store: records of its scope, the outbox of unsent mutations, sync state,
+// open conflicts and form drafts. One module owns opening and upgrading; each upgrade step
+// runs once, in order, so a phone that skipped versions still walks every step.
+//
+// A record is {id, version, ...fields} plus local marks: _pending (an outbox entry waits),
+// _deleting (a delete waits), _rejected ({reason, errors}: the server refused the last
+// change), _server ({version, deleted, record}: a pulled copy set aside while entries wait).
+// Works in the page and in the service worker (no DOM).
 
 const NAME = "sodoan";
-const VERSION = 1;
+export const VERSION = 2;
 
 let opening = null;
+
+const STEPS = [
+  null,
+  // 1: the first release.
+  (db) => {
+    db.createObjectStore("records", { keyPath: "id" });
+    db.createObjectStore("outbox", { keyPath: "n" }).createIndex("by_id", "id");
+    db.createObjectStore("meta");
+  },
+  // 2: conflicts shown in the sync centre, and drafts of the entry form.
+  (db) => {
+    db.createObjectStore("conflicts", { keyPath: "id" });
+    db.createObjectStore("drafts");
+  },
+];
+
+export class StorageFull extends Error {}
 
 export function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const req = indexedDB.open(NAME, VERSION);
       req.onupgradeneeded = (event) => {
-        const db = req.result;
-        if (event.oldVersion < 1) {
-          db.createObjectStore("records", { keyPath: "id" });
-          db.createObjectStore("outbox", { keyPath: "n" }).createIndex("by_id", "id");
-          db.createObjectStore("meta");
-        }
+        for (let v = event.oldVersion + 1; v <= VERSION; v += 1) STEPS[v](req.result);
       };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const db = req.result;
+        // A newer version of the app (another tab) wants to upgrade: let it, and reload
+        // into it rather than keep writing with the old shape.
+        db.onversionchange = () => {
+          db.close();
+          opening = null;
+          if (typeof self.dispatchEvent === "function") self.dispatchEvent(new Event("sodoan-db-closed"));
+        };
+        resolve(db);
+      };
+      req.onerror = () => {
+        opening = null;
+        reject(req.error);
+      };
+      req.onblocked = () => {
+        if (typeof self.dispatchEvent === "function") self.dispatchEvent(new Event("sodoan-db-blocked"));
+      };
     });
   }
   return opening;
@@ -29,9 +63,13 @@ function done(tx) {
   // A write counts only when its transaction completes.
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("aborted"));
+    tx.onerror = () => reject(fullOr(tx.error));
+    tx.onabort = () => reject(fullOr(tx.error || new Error("aborted")));
   });
+}
+
+function fullOr(err) {
+  return err && err.name === "QuotaExceededError" ? new StorageFull(err.message) : err;
 }
 
 function result(req) {
@@ -49,7 +87,10 @@ export async function getMeta(key) {
 export async function setMeta(values) {
   const db = await open();
   const tx = db.transaction("meta", "readwrite");
-  for (const [key, value] of Object.entries(values)) tx.objectStore("meta").put(value, key);
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) tx.objectStore("meta").delete(key);
+    else tx.objectStore("meta").put(value, key);
+  }
   return done(tx);
 }
 
@@ -58,53 +99,239 @@ export async function all(store) {
   return result(db.transaction(store).objectStore(store).getAll());
 }
 
-/** Save a record the user typed and its outbox entry together: both or neither. */
-export async function saveLocal(record, mutation) {
+export async function get(store, key) {
   const db = await open();
-  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
-  tx.objectStore("records").put(record);
-  tx.objectStore("outbox").put(mutation);
-  tx.objectStore("meta").put(mutation.n + 1, "next_n");
+  return result(db.transaction(store).objectStore(store).get(key));
+}
+
+export async function count(store) {
+  const db = await open();
+  return result(db.transaction(store).objectStore(store).count());
+}
+
+/** The outbox in mutation order. */
+export async function outbox() {
+  return (await all("outbox")).sort((a, b) => a.n - b.n);
+}
+
+/**
+ * Save a record the user typed and its outbox entry together: both or neither. The entry
+ * gets the next mutation number inside the same transaction, so two tabs can never hand
+ * out one number twice. A draft of the form, if any, goes in the same transaction.
+ */
+export async function saveLocal(record, mutation, draftKey = null) {
+  const db = await open();
+  const tx = db.transaction(["records", "outbox", "meta", "drafts"], "readwrite");
+  const meta = tx.objectStore("meta");
+  const next = meta.get("next_n");
+  next.onsuccess = () => {
+    const n = next.result || 1;
+    tx.objectStore("outbox").put({ ...mutation, n });
+    meta.put(n + 1, "next_n");
+    tx.objectStore("records").put(record);
+    if (draftKey) tx.objectStore("drafts").delete(draftKey);
+  };
   return done(tx);
 }
 
-/** Apply a pulled page and its cursor in one transaction. */
-export async function applyPage(changes, cursor, reference, pendingIds) {
+function pick(a, b) {
+  // Of two server copies ({version, deleted, record}), the newer one.
+  if (!a) return b;
+  if (!b) return a;
+  return b.version > a.version ? b : a;
+}
+
+function settled(local, copy) {
+  // The record as the phone keeps it once nothing of it waits: the server's copy.
+  if (!copy) return { ...local, _pending: false };
+  if (copy.deleted) return null;
+  const { _server, _pending, _deleting, ...rest } = local;
+  return { ...rest, ...copy.record, id: local.id, version: copy.version, _pending: false };
+}
+
+/**
+ * Apply a pulled page and its cursor in one transaction. A record with entries waiting
+ * keeps its local state; the pulled copy is set aside until they are answered (§5).
+ */
+export async function applyPage(changes, cursor, reference) {
   const db = await open();
-  const tx = db.transaction(["records", "meta"], "readwrite");
+  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
   const records = tx.objectStore("records");
+  const waiting = tx.objectStore("outbox").index("by_id");
   for (const c of changes) {
-    if (pendingIds.has(c.id)) continue; // the outbox holds newer local state
-    if (c.deleted) records.delete(c.id);
-    else records.put({ id: c.id, version: c.version, ...c.record, _pending: false });
+    const copy = { version: c.version, deleted: c.deleted, record: c.record };
+    const req = records.get(c.id);
+    const left = waiting.count(c.id);
+    left.onsuccess = () => {
+      const rec = req.result;
+      if (rec && (left.result > 0 || rec._rejected)) {
+        // Entries wait, or the user has a refused change to fix: keep their state.
+        records.put({ ...rec, _server: pick(rec._server, copy) });
+      } else if (rec && c.version <= (rec.version || 0)) {
+        // Older than what the phone has: ignore.
+      } else if (c.deleted) {
+        records.delete(c.id);
+      } else {
+        records.put({ id: c.id, version: c.version, ...c.record, _pending: false });
+      }
+    };
   }
   tx.objectStore("meta").put(cursor, "cursor");
   if (reference) tx.objectStore("meta").put(reference, "reference");
   return done(tx);
 }
 
-/** Drop acknowledged outbox entries and mark their records synced, together. */
+/**
+ * Drop answered outbox entries and settle their records, together. Rejected entries leave
+ * the record as the user typed it, marked with the server's reason, to be fixed and sent
+ * again as a new entry.
+ */
 export async function acknowledge(results) {
   const db = await open();
   const tx = db.transaction(["records", "outbox"], "readwrite");
-  const outbox = tx.objectStore("outbox");
+  const outboxStore = tx.objectStore("outbox");
   const records = tx.objectStore("records");
   for (const r of results) {
-    outbox.delete(r.n);
-    const left = outbox.index("by_id").count(r.id);
-    const req = records.get(r.id);
-    req.onsuccess = () => {
-      const rec = req.result;
-      // Another entry of the same record still waits: it stays "waiting" until that one.
-      if (!rec || left.result > 0) return;
-      if (r.status === "rejected") {
-        records.put({ ...rec, _pending: false, _rejected: r.reason });
-      } else if (r.deleted) {
-        records.delete(r.id);
-      } else {
-        records.put({ ...rec, ...(r.record || {}), version: r.version, _pending: false });
-      }
+    const sentReq = outboxStore.get(r.n);
+    sentReq.onsuccess = () => {
+      const sent = sentReq.result;
+      if (!sent) return; // answered before (a retried batch)
+      outboxStore.delete(r.n);
+      const recReq = records.get(r.id); // asked first: requests complete in order
+      const left = outboxStore.index("by_id").count(r.id);
+      left.onsuccess = () => {
+        const rec = recReq.result;
+        if (!rec) return;
+        let answer = null;
+        if (r.status !== "rejected" && r.version != null) {
+          answer = {
+            version: r.version,
+            deleted: !!r.deleted,
+            record: r.record || (sent.op === "upsert" ? sent.record : null),
+          };
+        }
+        if (r.status === "rejected") {
+          const { _deleting, ...kept } = rec;
+          records.put({
+            ...kept,
+            _pending: left.result > 0,
+            _rejected: { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op },
+          });
+          return;
+        }
+        if (left.result > 0) {
+          // A later entry of the same record still waits: keep its newer local state, but
+          // remember the server's copy and version for when it is answered.
+          records.put({ ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
+          return;
+        }
+        const { _rejected, ...clean } = rec;
+        const next = settled(clean, pick(rec._server, answer));
+        if (next === null || (sent.op === "delete" && r.deleted)) records.delete(r.id);
+        else records.put(next);
+      };
     };
   }
+  return done(tx);
+}
+
+/**
+ * resync_required: forget the cursor and every record with nothing waiting, so a full
+ * download rebuilds the store. Records with outbox entries stay as they are.
+ */
+export async function forgetSynced() {
+  const db = await open();
+  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const records = tx.objectStore("records");
+  const waiting = tx.objectStore("outbox").index("by_id");
+  const cursorReq = records.openCursor();
+  cursorReq.onsuccess = () => {
+    const cur = cursorReq.result;
+    if (!cur) return;
+    const { id, _rejected: refused } = cur.value;
+    const left = waiting.count(id);
+    left.onsuccess = () => {
+      if (left.result === 0 && !refused) records.delete(id);
+    };
+    cur.continue();
+  };
+  tx.objectStore("meta").delete("cursor");
+  return done(tx);
+}
+
+/** mutation_gap: number the waiting entries again from what the server expects. */
+export async function renumber(expected) {
+  const db = await open();
+  const tx = db.transaction(["outbox", "meta"], "readwrite");
+  const store = tx.objectStore("outbox");
+  const req = store.getAll();
+  req.onsuccess = () => {
+    const entries = req.result.sort((a, b) => a.n - b.n);
+    store.clear();
+    entries.forEach((m, i) => store.put({ ...m, n: expected + i }));
+    tx.objectStore("meta").put(expected + entries.length, "next_n");
+  };
+  return done(tx);
+}
+
+/** The user gives up a refused change: back to the server's copy, or gone if it has none. */
+export async function discardRejected(id) {
+  const db = await open();
+  const tx = db.transaction("records", "readwrite");
+  const records = tx.objectStore("records");
+  const req = records.get(id);
+  req.onsuccess = () => {
+    const rec = req.result;
+    if (!rec || !rec._rejected || rec._pending) return;
+    const copy = rec._server || (rec.version ? null : { deleted: true });
+    if (!copy) {
+      const { _rejected, ...clean } = rec;
+      records.put(clean);
+    } else if (copy.deleted) records.delete(id);
+    else records.put({ id, version: copy.version, ...copy.record, _pending: false });
+  };
+  return done(tx);
+}
+
+export async function replaceConflicts(conflicts) {
+  const db = await open();
+  const tx = db.transaction("conflicts", "readwrite");
+  const store = tx.objectStore("conflicts");
+  store.clear();
+  for (const c of conflicts) store.put(c);
+  return done(tx);
+}
+
+export async function deleteConflict(id) {
+  const db = await open();
+  const tx = db.transaction("conflicts", "readwrite");
+  tx.objectStore("conflicts").delete(id);
+  return done(tx);
+}
+
+export async function getDraft(key) {
+  return get("drafts", key);
+}
+
+export async function putDraft(key, value) {
+  const db = await open();
+  const tx = db.transaction("drafts", "readwrite");
+  tx.objectStore("drafts").put(value, key);
+  return done(tx);
+}
+
+export async function deleteDraft(key) {
+  const db = await open();
+  const tx = db.transaction("drafts", "readwrite");
+  tx.objectStore("drafts").delete(key);
+  return done(tx);
+}
+
+/** Sign out: wipe everything. The caller has checked that nothing waits. */
+export async function wipe() {
+  const db = await open();
+  const names = ["records", "outbox", "meta", "conflicts", "drafts"];
+  const tx = db.transaction(names, "readwrite");
+  for (const name of names) tx.objectStore(name).clear();
   return done(tx);
 }

@@ -1,177 +1,219 @@
-// The page: sign in once, then list and record activities, offline first.
-// Text a user typed is always set with textContent, never parsed as HTML.
+// The page: routes between the screens, keeps the status line truthful, and starts a sync
+// on every trigger (app start, `online`, a timer with backoff, the button, the service
+// worker's background sync). Everything on screen comes from IndexedDB, so it all works
+// with no network.
 
-import { call, HttpError } from "./api.js";
 import * as store from "./db.js";
+import { setLanguage, t } from "./i18n.js";
+import { detailScreen } from "./screens/detail.js";
+import { formScreen } from "./screens/form.js";
+import { listScreen } from "./screens/list.js";
+import { settingsScreen } from "./screens/settings.js";
+import { signInScreen } from "./screens/signin.js";
+import { syncScreen } from "./screens/synccentre.js";
 import { syncNow } from "./sync.js";
+import { el } from "./ui.js";
+import { rules } from "./validate.js";
 
 const view = document.getElementById("view");
 const status = document.getElementById("status");
+const nav = document.getElementById("nav");
+const banner = document.getElementById("update");
 const syncButton = document.getElementById("sync");
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
+const OK_EVERY_MS = 5 * 60 * 1000;
+const RETRY_FIRST_MS = 15 * 1000;
+const RETRY_MAX_MS = 15 * 60 * 1000;
 
-function field(label, input) {
-  return el("label", { text: label }, input);
-}
+let syncing = false;
+let failures = 0;
+let timer = null;
+let nextTry = null;
+let registration = null;
+let updating = false;
 
-function vnDate(iso) {
-  const [y, m, d] = iso.split("-");
-  return `${d}/${m}/${y}`;
-}
+const app = {
+  session: null,
+  reference: { activity_types: [], pillars: [], units: [] },
+  rules: null,
+  go(hash) {
+    if (location.hash === hash) render();
+    else location.hash = hash;
+  },
+  render: () => render(),
+  sync: () => sync(),
+  saved() {
+    // An entry was just queued: send it now if we can, or when the browser next can.
+    if (navigator.onLine) sync();
+    if (registration && registration.sync) registration.sync.register("sodoan-sync").catch(() => {});
+  },
+};
 
-async function session() {
-  return (await store.getMeta("session")) || null;
+function route() {
+  const hash = location.hash || "#/";
+  let m;
+  if (hash === "#/new") return { screen: "form", run: () => formScreen(app, null) };
+  if ((m = /^#\/a\/([\w-]+)\/edit$/.exec(hash))) return { screen: "form", run: () => formScreen(app, m[1]) };
+  if ((m = /^#\/a\/([\w-]+)$/.exec(hash))) return { screen: "detail", run: () => detailScreen(app, m[1]) };
+  if (hash === "#/sync") return { screen: "sync", run: () => syncScreen(app) };
+  if (hash === "#/settings") return { screen: "settings", run: () => settingsScreen(app) };
+  return { screen: "list", run: () => listScreen(app) };
 }
 
 async function showStatus() {
-  const waiting = (await store.all("outbox")).length;
-  const last = await store.getMeta("last_sync");
+  const [waiting, last, error, records, conflicts, upgrade] = await Promise.all([
+    store.count("outbox"), store.getMeta("last_sync"), store.getMeta("sync_error"),
+    store.all("records"), store.count("conflicts"), store.getMeta("upgrade_required"),
+  ]);
+  const refused = records.filter((r) => r._rejected).length;
   const parts = [];
-  if (!navigator.onLine) parts.push("Không có mạng");
-  if (waiting) parts.push(`${waiting} mục đang chờ gửi`);
-  else if (last) parts.push(`Đã đồng bộ lúc ${new Date(last).toLocaleString("vi-VN")}`);
-  status.textContent = parts.join(" · ") || "Chưa đồng bộ";
-  status.className = navigator.onLine ? "" : "offline";
+  if (syncing) parts.push(t("syncing"));
+  else if (!navigator.onLine) parts.push(t("offline"));
+  if (waiting) parts.push(t("waiting", { n: waiting }));
+  if (refused) parts.push(t("rejected_count", { n: refused }));
+  if (conflicts) parts.push(t("conflict_count", { n: conflicts }));
+  if (upgrade) parts.push(t("upgrade_required"));
+  else if (!syncing && navigator.onLine && error && nextTry) {
+    parts.push(t("sync_failed", { time: nextTry.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) }));
+  }
+  if (!waiting && last && !syncing && !(error && navigator.onLine)) {
+    parts.push(t("synced_at", { time: new Date(last).toLocaleString("vi-VN") }));
+  }
+  status.textContent = parts.join(" · ") || t("never_synced");
+  status.className = navigator.onLine ? (refused || conflicts || upgrade ? "attention" : "") : "offline";
+  const badge = nav.querySelector("[data-badge]");
+  if (badge) badge.textContent = waiting + refused + conflicts ? String(waiting + refused + conflicts) : "";
+  if (upgrade) showBanner(t("upgrade_required"), () => registration && registration.update());
+}
+
+function navLink(hash, key, current) {
+  const link = el("a", { href: hash, text: t(key), "aria-current": current ? "page" : undefined });
+  if (hash === "#/sync") link.append(el("span", { class: "count", "data-badge": "" }));
+  return link;
+}
+
+let rendering = Promise.resolve();
+function render() {
+  // One render at a time, in order: a sync finishing mid-render must not interleave.
+  rendering = rendering.then(() => renderNow(false), () => renderNow(false));
+  return rendering;
+}
+
+/**
+ * After a sync: redraw the screens that show synced state, but never one the person is
+ * working in (a half-typed form, the settings), where only the status line changes.
+ * Decided when the redraw runs, not when it was asked for, so a screen opened meanwhile
+ * is respected too.
+ */
+function refresh() {
+  rendering = rendering.then(() => renderNow(true), () => renderNow(true));
+  return rendering;
+}
+
+async function renderNow(soft) {
+  setLanguage((await store.getMeta("lang")) || "vi");
+  app.session = (await store.getMeta("session")) || null;
+  const stays = soft && app.session && !app.session.blocked && view.dataset.hash === location.hash;
+  if (stays && ["form", "settings"].includes(view.dataset.screen)) {
+    await showStatus();
+    return;
+  }
+  app.reference = (await store.getMeta("reference")) || app.reference;
+  app.rules = app.rules || (await rules().catch(() => null));
+  const signedIn = !!(app.session && !app.session.blocked);
+  syncButton.hidden = !signedIn;
+  syncButton.textContent = t("sync_now");
+  nav.hidden = !signedIn;
+  const r = signedIn ? route() : { screen: "signin", run: () => signInScreen(app) };
+  nav.replaceChildren(
+    navLink("#/", "nav_list", r.screen === "list" || r.screen === "detail"),
+    navLink("#/new", "nav_new", r.screen === "form"),
+    navLink("#/sync", "nav_sync", r.screen === "sync"),
+    navLink("#/settings", "nav_settings", r.screen === "settings"),
+  );
+  view.replaceChildren(...(await r.run()));
+  view.dataset.screen = r.screen;
+  view.dataset.hash = location.hash;
+  document.body.dataset.ready = "1";
+  await showStatus();
+}
+
+function schedule(ms) {
+  clearTimeout(timer);
+  nextTry = new Date(Date.now() + ms);
+  timer = setTimeout(sync, ms);
 }
 
 async function sync() {
-  const s = await session();
-  if (!s) return;
-  status.textContent = "Đang đồng bộ…";
-  try {
-    await syncNow(s);
-  } catch (err) {
-    if (!(err instanceof HttpError) && !(err instanceof TypeError)) throw err;
-    // Offline or refused: everything stays in the outbox for the next attempt.
-  }
-  await render();
-}
-
-function signInView() {
-  const username = el("input", { id: "username", autocomplete: "username", required: "" });
-  const password = el("input", { id: "password", type: "password", required: "" });
-  const error = el("p", { class: "error", role: "alert" });
-  const form = el(
-    "form",
-    {},
-    el("h1", { text: "Đăng nhập" }),
-    field("Tên đăng nhập (số điện thoại)", username),
-    field("Mật khẩu", password),
-    error,
-    el("button", { type: "submit", text: "Đăng nhập" }),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const deviceId = crypto.randomUUID();
-    try {
-      const answer = await call("/devices", {
-        username: username.value,
-        password: password.value,
-        device_id: deviceId,
-        device_name: navigator.userAgent.slice(0, 100),
-      });
-      await store.setMeta({
-        session: { token: answer.token, device_id: deviceId, user: answer.user },
-        next_n: 1,
-      });
-      await sync();
-    } catch (err) {
-      error.textContent =
-        err instanceof HttpError ? err.message : "Không có mạng: cần mạng để đăng nhập lần đầu";
-    }
-  });
-  view.replaceChildren(form);
-}
-
-async function listView(s) {
-  const reference = (await store.getMeta("reference")) || { activity_types: [] };
-  const records = (await store.all("records")).sort((a, b) =>
-    (b.starts_on || "").localeCompare(a.starts_on || ""),
-  );
-  const list = el("ul", { class: "records", id: "records" });
-  for (const r of records) {
-    const badge = r._pending
-      ? el("span", { class: "badge waiting", text: "Đang chờ gửi" })
-      : el("span", { class: "badge synced", text: "Đã đồng bộ" });
-    list.append(el("li", {}, el("strong", { text: r.title }), " ", badge,
-      el("div", { text: `${vnDate(r.starts_on)} · ${r.members_count} đoàn viên` })));
-  }
-  if (!records.length) list.append(el("li", { text: "Chưa có hoạt động nào." }));
-
-  const type = el("select", { id: "type" });
-  for (const t of reference.activity_types.filter((t) => t.active)) {
-    type.append(el("option", { value: t.code, text: t.name_vi }));
-  }
-  const title = el("input", { id: "title", required: "", maxlength: "200" });
-  const day = el("input", { id: "starts_on", type: "date", required: "" });
-  day.value = new Date().toISOString().slice(0, 10);
-  const members = el("input", { id: "members_count", type: "number", min: "0", value: "0" });
-  const form = el(
-    "form",
-    { id: "new-activity" },
-    el("h2", { text: "Ghi hoạt động mới" }),
-    field("Loại hoạt động", type),
-    field("Tên hoạt động", title),
-    field("Ngày", day),
-    field("Số đoàn viên tham gia", members),
-    el("button", { type: "submit", text: "Lưu" }),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const n = (await store.getMeta("next_n")) || 1;
-    const id = crypto.randomUUID();
-    const record = {
-      unit_id: s.user.unit_id,
-      type: type.value,
-      title: title.value.trim(),
-      starts_on: day.value,
-      ends_on: day.value,
-      place: "",
-      members_count: Number(members.value || 0),
-      citizens_served: 0,
-      volunteer_hours: "0.0",
-      quantities: {},
-      description: "",
-      status: "submitted",
-      recorded_at: new Date().toISOString(),
-    };
-    await store.saveLocal(
-      { id, version: 0, ...record, _pending: true },
-      { n, collection: "activities", op: "upsert", id, base_version: null, record,
-        typed_at: record.recorded_at },
-    );
-    await render();
-    if (navigator.onLine) sync();
-  });
-  view.replaceChildren(el("h1", { text: "Hoạt động của chi đoàn" }), list, form);
-}
-
-async function render() {
-  const s = await session();
-  syncButton.hidden = !s;
+  if (syncing) return;
+  const session = await store.getMeta("session");
+  if (!session || session.blocked) return;
+  syncing = true;
   await showStatus();
-  if (!s) signInView();
-  else await listView(s);
+  let outcome;
+  try {
+    outcome = await syncNow();
+  } catch (err) {
+    outcome = { ok: false, retry: true, code: String(err) };
+  } finally {
+    syncing = false;
+    // How many syncs this page has finished: lets a test (or a person debugging) see one end.
+    document.body.dataset.syncs = String(Number(document.body.dataset.syncs || 0) + 1);
+  }
+  if (outcome.ok) {
+    failures = 0;
+    nextTry = null;
+    schedule(OK_EVERY_MS);
+    if (registration && navigator.onLine) registration.update().catch(() => {});
+  } else if (outcome.retry) {
+    // Exponential backoff with jitter, so a hundred phones coming back online after a
+    // cut do not all hit the server in the same second.
+    failures += 1;
+    const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+    schedule(Math.round(base * (0.5 + Math.random())));
+  }
+  await refresh();
 }
 
-syncButton.addEventListener("click", sync);
+function showBanner(text, onClick) {
+  banner.replaceChildren(el("span", { text }), el("button", { type: "button", id: "apply-update", text: t("update_now"), onclick: onClick }));
+  banner.hidden = false;
+}
+
+function offerUpdate(worker) {
+  showBanner(t("new_version"), () => {
+    updating = true;
+    worker.postMessage({ type: "skip-waiting" });
+  });
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  registration = await navigator.serviceWorker.register("/app/sw.js", { scope: "/app/", type: "module" });
+  if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    worker.addEventListener("statechange", () => {
+      // Only an update waits: the very first install just takes over.
+      if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
+    });
+  });
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (updating) location.reload();
+  });
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "synced") refresh();
+  });
+}
+
+self.addEventListener("sodoan-db-closed", () => showBanner(t("new_version"), () => location.reload()));
+self.addEventListener("sodoan-db-blocked", () => showBanner(t("db_blocked"), () => location.reload()));
+window.addEventListener("hashchange", render);
 window.addEventListener("online", sync);
 window.addEventListener("offline", showStatus);
-
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("sw.js", { scope: "/app/" });
-}
-if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
+syncButton.addEventListener("click", sync);
 
 render().then(() => {
+  registerWorker().catch(() => {});
   if (navigator.onLine) sync();
 });

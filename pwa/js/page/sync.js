@@ -1,54 +1,176 @@
-// Push the outbox in order, then pull pages until has_more is false. One sync at a time
-// across tabs (Web Locks); a failed request leaves everything as it was for next time.
+// The sync engine: push the outbox in order, then pull pages until has_more is false, then
+// refresh the open conflicts. One sync at a time across tabs and the service worker (Web
+// Locks). Whatever goes wrong, an outbox entry is dropped only on the server's answer for
+// its number. Works in the page and in the service worker (no DOM).
 
-import { call } from "./api.js";
+import { call, HttpError, NetworkError } from "./api.js";
 import * as store from "./db.js";
 
-const BATCH = 200;
-const PAGE = 500;
+const BATCH = 200; // the protocol's limit
+const PAGE = 500; // small enough that a dropped 2G link loses little
+
+/** Why the last sync stopped, as the status line and the sync centre show it. */
+function problemOf(err) {
+  if (err instanceof NetworkError) return { code: "network", retry: true };
+  if (err instanceof HttpError) {
+    const retry = err.status >= 500 || err.status === 429 || err.status === 409;
+    return {
+      code: err.code || `http_${err.status}`,
+      status: err.status,
+      message: err.body.message || null,
+      message_en: err.body.message_en || null,
+      retry,
+    };
+  }
+  return { code: "client_error", message_en: String((err && err.message) || err), retry: true };
+}
 
 async function pushAll(session) {
+  let batch = BATCH;
+  let renumbered = false;
   for (;;) {
-    const outbox = (await store.all("outbox")).sort((a, b) => a.n - b.n);
-    if (!outbox.length) return;
-    const batch = outbox.slice(0, BATCH);
-    const mutations = batch.map(({ n, collection, op, id, base_version, record, changed }) => ({
-      n, collection, op, id, base_version, record, changed,
-    }));
-    const answer = await call(
-      "/sync/push", { device_id: session.device_id, mutations }, session.token,
-    );
+    const entries = await store.outbox();
+    if (!entries.length) return;
+    const chunk = [entries[0]];
+    while (chunk.length < batch && chunk.length < entries.length && entries[chunk.length].n === chunk[chunk.length - 1].n + 1) {
+      chunk.push(entries[chunk.length]);
+    }
+    const mutations = chunk.map(({ n, collection, op, id, base_version, record, changed }) => {
+      const m = { n, collection, op, id, base_version };
+      if (op === "upsert") m.record = record;
+      if (changed) m.changed = changed;
+      return m;
+    });
+    let answer;
+    try {
+      answer = await call("/sync/push", { device_id: session.device_id, mutations }, session.token);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 413 && batch > 1) {
+        batch = Math.max(1, Math.floor(chunk.length / 2));
+        continue;
+      }
+      if (err instanceof HttpError && err.code === "mutation_gap" && !renumbered && err.body.expected) {
+        // The server has applied nothing from `expected` on: the waiting entries can take
+        // those numbers without any of them being applied twice or skipped.
+        renumbered = true;
+        await store.renumber(err.body.expected);
+        continue;
+      }
+      throw err;
+    }
     await store.acknowledge(answer.results);
   }
 }
 
 async function pullAll(session) {
+  let resynced = false;
   for (;;) {
-    const outbox = await store.all("outbox");
-    const pending = new Set(outbox.map((m) => m.id));
-    const oldest = outbox.reduce((min, m) => (!min || m.typed_at < min ? m.typed_at : min), null);
-    const page = await call(
-      "/sync/pull",
-      {
-        device_id: session.device_id,
-        cursor: (await store.getMeta("cursor")) || null,
-        limit: PAGE,
-        reference: ((await store.getMeta("reference")) || {}).hash || null,
-        outbox: { count: outbox.length, oldest },
-      },
-      session.token,
-    );
-    await store.applyPage(page.changes, page.cursor, page.reference, pending);
+    const entries = await store.outbox();
+    const oldest = entries.reduce((min, m) => (!min || m.typed_at < min ? m.typed_at : min), null);
+    let page;
+    try {
+      page = await call(
+        "/sync/pull",
+        {
+          device_id: session.device_id,
+          cursor: (await store.getMeta("cursor")) || null,
+          limit: PAGE,
+          reference: ((await store.getMeta("reference")) || {}).hash || null,
+          outbox: { count: entries.length, oldest },
+        },
+        session.token,
+      );
+    } catch (err) {
+      if (err instanceof HttpError && err.code === "resync_required" && !resynced) {
+        // The outbox was pushed just before; rebuild everything else from a full download.
+        resynced = true;
+        await store.forgetSynced();
+        continue;
+      }
+      throw err;
+    }
+    await store.applyPage(page.changes, page.cursor, page.reference);
     if (!page.has_more) return;
   }
 }
 
-export async function syncNow(session) {
-  const run = async () => {
+async function refreshConflicts(session) {
+  const answer = await call("/conflicts", undefined, session.token, { method: "GET" });
+  await store.replaceConflicts(answer.conflicts || []);
+}
+
+async function run() {
+  const session = await store.getMeta("session");
+  if (!session || session.blocked) return { ok: false, code: session ? session.blocked : "signed_out" };
+  try {
     await pushAll(session);
     await pullAll(session);
-    await store.setMeta({ last_sync: new Date().toISOString() });
-  };
-  if (navigator.locks) return navigator.locks.request("sodoan-sync", run);
+    await refreshConflicts(session);
+  } catch (err) {
+    const problem = problemOf(err);
+    if (problem.code === "device_revoked" || problem.code === "invalid_token") {
+      // Keep every entry; the user signs in again with the same device id (§2).
+      await store.setMeta({ session: { ...session, blocked: problem.code } });
+    }
+    if (problem.code === "upgrade_required") await store.setMeta({ upgrade_required: true });
+    await store.setMeta({ sync_error: { ...problem, at: new Date().toISOString() } });
+    return { ok: false, ...problem };
+  }
+  await store.setMeta({ last_sync: new Date().toISOString(), sync_error: undefined, upgrade_required: undefined });
+  return { ok: true };
+}
+
+/** Sync once; waits for a sync already running in another tab rather than overlap it. */
+export async function syncNow() {
+  if (typeof navigator !== "undefined" && navigator.locks) {
+    return navigator.locks.request("sodoan-sync", run);
+  }
   return run();
+}
+
+/** Sign a device in (§2). Keeps the device id across sign-ins so waiting entries stay its own. */
+export async function signIn(credentials) {
+  const previous = await store.getMeta("session");
+  let deviceId = (await store.getMeta("device_id")) || crypto.randomUUID();
+  const waiting = await store.count("outbox");
+  const body = { ...credentials, device_id: deviceId, device_name: deviceName() };
+  let answer;
+  try {
+    answer = await call("/devices", body);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === "device_taken" && waiting === 0) {
+      deviceId = crypto.randomUUID();
+      answer = await call("/devices", { ...body, device_id: deviceId });
+    } else {
+      throw err;
+    }
+  }
+  if (previous && previous.user && previous.user.id !== answer.user.id) {
+    // Another person on this phone: their data must not mix with the last one's.
+    await store.wipe();
+  }
+  await store.setMeta({
+    device_id: deviceId,
+    session: { token: answer.token, device_id: deviceId, user: answer.user },
+    sync_error: undefined,
+  });
+  return answer.user;
+}
+
+function deviceName() {
+  const ua = (typeof navigator !== "undefined" && navigator.userAgent) || "";
+  const model = /Android [^;)]*;\s*([^;)]+)/.exec(ua);
+  return (model ? model[1] : ua).slice(0, 100) || "Điện thoại";
+}
+
+/** Resolve a conflict online (§4); the result comes back with the next pull. */
+export async function resolveConflict(id, choice) {
+  const session = await store.getMeta("session");
+  try {
+    await call(`/conflicts/${encodeURIComponent(id)}/resolve`, { choice }, session.token);
+  } catch (err) {
+    if (!(err instanceof HttpError && err.code === "conflict_resolved")) throw err;
+  }
+  await store.deleteConflict(id);
+  return syncNow();
 }

@@ -1,21 +1,19 @@
-// The service worker: the app shell, versioned and precached, served from cache first so
-// every screen opens with no network. The API is never cached.
+// The service worker (a module; the server puts VERSION and SHELL above this line, see
+// server/pwa.py). The app shell, versioned and precached, is served from cache first so
+// every screen opens with no network; the API is never cached. A new version waits until
+// the person chooses to apply it ("Có phiên bản mới"), so nothing changes under a half-
+// typed entry. Where the browser has Background Sync, it syncs here with no page open.
 
-const VERSION = "2026-11-28.1";
+import { syncNow } from "./js/page/sync.js";
+
+/* global VERSION, SHELL */
 const CACHE = `sodoan-shell-${VERSION}`;
-const SHELL = [
-  "/app/",
-  "/app/app.css",
-  "/app/icon.svg",
-  "/app/manifest.webmanifest",
-  "/app/js/page/main.js",
-  "/app/js/page/api.js",
-  "/app/js/page/db.js",
-  "/app/js/page/sync.js",
-];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
+  // `cache: "reload"`: the shell of this version, never an older copy from the HTTP cache.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })))),
+  );
 });
 
 self.addEventListener("activate", (event) => {
@@ -29,11 +27,31 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+});
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || !url.pathname.startsWith("/app/")) return;
   const key = event.request.mode === "navigate" ? "/app/" : url.pathname;
   event.respondWith(
-    caches.match(key).then((hit) => hit || fetch(event.request)),
+    caches.open(CACHE).then((cache) => cache.match(key)).then((hit) => hit || fetch(event.request)),
+  );
+});
+
+async function tellPages() {
+  const pages = await self.clients.matchAll({ type: "window" });
+  for (const page of pages) page.postMessage({ type: "synced" });
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "sodoan-sync") return;
+  event.waitUntil(
+    syncNow().then(async (outcome) => {
+      await tellPages();
+      // Throwing asks the browser to try again later, with its own backoff.
+      if (!outcome.ok && outcome.retry) throw new Error(outcome.code || "sync failed");
+    }),
   );
 });

@@ -1,0 +1,136 @@
+// Vietnamese first, English second. The language is kept on the phone (meta "lang").
+
+const STRINGS = {
+  app_opening: ["Đang mở…", "Opening…"],
+  sign_in: ["Đăng nhập", "Sign in"],
+  username: ["Tên đăng nhập (số điện thoại)", "Username (phone number)"],
+  password: ["Mật khẩu", "Password"],
+  use_code: ["Dùng mã kích hoạt", "Use an enrolment code"],
+  use_password: ["Dùng mật khẩu", "Use a password"],
+  enrolment_code: ["Mã kích hoạt (do cán bộ cấp)", "Enrolment code (from your secretary)"],
+  need_network_sign_in: ["Không có mạng: cần mạng để đăng nhập", "No network: signing in needs a connection"],
+  revoked: [
+    "Thiết bị này đã bị thu hồi hoặc phiên đăng nhập hết hạn. {waiting} mục chưa gửi vẫn được giữ trên máy; hãy đăng nhập lại để gửi.",
+    "This device was revoked or its session ended. {waiting} unsent entries are kept on the phone; sign in again to send them.",
+  ],
+  nav_list: ["Hoạt động", "Activities"],
+  nav_new: ["Ghi mới", "New"],
+  nav_sync: ["Đồng bộ", "Sync"],
+  nav_settings: ["Cài đặt", "Settings"],
+  sync_now: ["Đồng bộ", "Sync"],
+  syncing: ["Đang đồng bộ…", "Syncing…"],
+  offline: ["Không có mạng", "No network"],
+  waiting: ["{n} mục đang chờ gửi", "{n} entries waiting"],
+  synced_at: ["Đã đồng bộ lúc {time}", "Synced at {time}"],
+  never_synced: ["Chưa đồng bộ", "Not synced yet"],
+  sync_failed: ["Đồng bộ chưa được, sẽ thử lại lúc {time}", "Sync failed, will retry at {time}"],
+  rejected_count: ["{n} mục bị từ chối", "{n} entries refused"],
+  conflict_count: ["{n} xung đột", "{n} conflicts"],
+  upgrade_required: ["Cần cập nhật ứng dụng để đồng bộ tiếp", "Update the app to keep syncing"],
+  new_version: ["Có phiên bản mới", "A new version is available"],
+  update_now: ["Cập nhật", "Update"],
+  list_title: ["Hoạt động của chi đoàn", "Branch activities"],
+  search: ["Tìm (có dấu hoặc không dấu)", "Search (with or without accents)"],
+  all_months: ["Mọi tháng", "All months"],
+  all_types: ["Mọi loại", "All types"],
+  all_statuses: ["Mọi trạng thái", "All statuses"],
+  none_yet: ["Chưa có hoạt động nào.", "No activities yet."],
+  none_found: ["Không tìm thấy hoạt động nào.", "No activity matches."],
+  st_pending: ["Đang chờ gửi", "Waiting to send"],
+  st_rejected: ["Bị từ chối", "Refused"],
+  st_draft: ["Nháp", "Draft"],
+  st_submitted: ["Chờ duyệt", "Submitted"],
+  st_verified: ["Đã xác nhận", "Verified"],
+  st_returned: ["Bị trả lại", "Returned"],
+  st_synced: ["Đã đồng bộ", "Synced"],
+  st_deleting: ["Chờ xoá", "Waiting to delete"],
+  members_n: ["{n} đoàn viên", "{n} members"],
+  new_title: ["Ghi hoạt động mới", "New activity"],
+  edit_title: ["Sửa hoạt động", "Edit activity"],
+  f_type: ["Loại hoạt động", "Activity type"],
+  f_title: ["Tên hoạt động", "Title"],
+  f_starts_on: ["Ngày bắt đầu (dd/mm/yyyy)", "Start date (dd/mm/yyyy)"],
+  f_ends_on: ["Ngày kết thúc (dd/mm/yyyy)", "End date (dd/mm/yyyy)"],
+  f_place: ["Địa điểm", "Place"],
+  f_members_count: ["Số đoàn viên tham gia", "Members taking part"],
+  f_citizens_served: ["Số người dân được phục vụ", "Citizens served"],
+  f_volunteer_hours: ["Số giờ tình nguyện", "Volunteer hours"],
+  f_description: ["Mô tả", "Description"],
+  f_quantities: ["Kết quả", "Results"],
+  f_pillar: ["Trách nhiệm", "Responsibility"],
+  save_submit: ["Lưu và gửi duyệt", "Save and submit"],
+  save_draft: ["Lưu nháp", "Save as draft"],
+  cancel: ["Huỷ", "Cancel"],
+  draft_restored: ["Đã khôi phục bản đang nhập dở.", "Your unsaved entry was restored."],
+  fix_errors: ["Vui lòng sửa các ô được đánh dấu.", "Please fix the marked fields."],
+  storage_full: [
+    "Bộ nhớ điện thoại đã đầy: chưa lưu được. Hãy xoá bớt ảnh hoặc ứng dụng rồi thử lại; những gì đã lưu vẫn còn.",
+    "The phone's storage is full: not saved. Free some space and try again; what was saved is still there.",
+  ],
+  not_found: ["Không tìm thấy hoạt động này.", "Activity not found."],
+  review_comment: ["Nhận xét của người duyệt", "Reviewer's comment"],
+  edit: ["Sửa", "Edit"],
+  delete: ["Xoá", "Delete"],
+  confirm_delete: ["Xoá hoạt động “{title}”?", "Delete “{title}”?"],
+  verified_locked: ["Hoạt động đã được xác nhận, không sửa hoặc xoá được.", "Verified: it can no longer be changed."],
+  sync_title: ["Trung tâm đồng bộ", "Sync centre"],
+  waiting_list: ["Đang chờ gửi", "Waiting to send"],
+  nothing_waiting: ["Không có mục nào đang chờ.", "Nothing waiting."],
+  last_sync: ["Lần đồng bộ thành công gần nhất", "Last successful sync"],
+  last_error: ["Lỗi gần nhất", "Last problem"],
+  rejected_title: ["Bị máy chủ từ chối", "Refused by the server"],
+  fix_resend: ["Sửa và gửi lại", "Fix and send again"],
+  discard: ["Bỏ thay đổi này", "Discard this change"],
+  confirm_discard: ["Bỏ thay đổi bị từ chối của “{title}”?", "Discard the refused change of “{title}”?"],
+  conflicts_title: ["Xung đột cần chọn", "Conflicts to decide"],
+  server_value: ["Trên máy chủ", "On the server"],
+  my_value: ["Của tôi", "Mine"],
+  keep_server: ["Giữ bản máy chủ", "Keep the server's"],
+  keep_mine: ["Dùng bản của tôi", "Use mine"],
+  need_network: ["Cần có mạng để làm việc này.", "This needs a network connection."],
+  k_edit_deleted: ["Hoạt động đã bị xoá trên máy chủ trong khi bạn sửa", "Deleted on the server while you edited it"],
+  k_delete_edited: ["Bạn xoá, nhưng người khác đã sửa hoạt động này", "You deleted it, but someone else changed it"],
+  op_upsert: ["Ghi/sửa", "Save"],
+  op_delete: ["Xoá", "Delete"],
+  settings_title: ["Cài đặt", "Settings"],
+  language: ["Ngôn ngữ", "Language"],
+  account: ["Tài khoản", "Account"],
+  storage: ["Bộ nhớ", "Storage"],
+  storage_used: ["Đã dùng {used} / {quota}", "Used {used} of {quota}"],
+  storage_persisted: ["Dữ liệu được giữ lâu dài", "Data is kept persistently"],
+  storage_not_persisted: ["Trình duyệt có thể xoá dữ liệu khi thiếu bộ nhớ", "The browser may clear data when short of space"],
+  sign_out: ["Đăng xuất", "Sign out"],
+  sign_out_refused: [
+    "Còn {n} mục chưa gửi: không thể đăng xuất. Hãy đồng bộ trước.",
+    "{n} entries are not sent yet: you cannot sign out. Sync first.",
+  ],
+  confirm_sign_out: [
+    "Đăng xuất sẽ xoá mọi dữ liệu của Sổ Đoàn trên điện thoại này. Tiếp tục?",
+    "Signing out removes all Sổ Đoàn data from this phone. Continue?",
+  ],
+  db_blocked: ["Hãy đóng các thẻ Sổ Đoàn khác để cập nhật dữ liệu.", "Close other Sổ Đoàn tabs to finish the update."],
+};
+
+let lang = "vi";
+
+export function setLanguage(value) {
+  lang = value === "en" ? "en" : "vi";
+  document.documentElement.lang = lang;
+}
+
+export function language() {
+  return lang;
+}
+
+/** The text for `key` in the current language, with {params} filled in. */
+export function t(key, params = {}) {
+  const pair = STRINGS[key] || [key, key];
+  const text = pair[lang === "en" ? 1 : 0];
+  return text.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
+}
+
+/** A server or validation message ({message, message_en}) in the current language. */
+export function said(problem) {
+  if (!problem) return "";
+  return (lang === "en" && problem.message_en) || problem.message || problem.message_en || problem.code || "";
+}

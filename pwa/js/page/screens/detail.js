@@ -1,0 +1,68 @@
+// One activity as recorded, with the reviewer's comment when it came back, and why the
+// server refused it when it did.
+
+import * as store from "../db.js";
+import { language, said, t } from "../i18n.js";
+import { nowWithZone, showDate } from "../text.js";
+import { badge, button, el, typeName } from "../ui.js";
+
+function row(label, value) {
+  return [el("dt", { text: label }), el("dd", { text: value === "" || value == null ? "—" : String(value) })];
+}
+
+export async function detailScreen(app, id) {
+  const rec = await store.get("records", id);
+  if (!rec) return [el("p", { class: "error", text: t("not_found") }), el("a", { href: "#/", text: t("nav_list") })];
+  const lang = language();
+  const type = (app.reference.activity_types || []).find((x) => x.code === rec.type);
+  const parts = [el("h1", { id: "detail-title", text: rec.title }), el("p", {}, badge(rec))];
+  if (rec._rejected) {
+    parts.push(el("div", { class: "box rejected", id: "rejected-reason", role: "alert" },
+      el("strong", { text: t("st_rejected") }), el("p", { text: said(rec._rejected.reason) })));
+  }
+  if (rec.review_comment && (rec.status === "returned" || rec.status === "verified")) {
+    parts.push(el("div", { class: `box ${rec.status}`, id: "review-comment" },
+      el("strong", { text: t("review_comment") }), el("p", { text: rec.review_comment })));
+  }
+  const quantities = Object.entries(rec.quantities || {}).map(([code, value]) => {
+    const spec = ((type && type.quantities) || []).find((q) => q.code === code);
+    const label = spec ? (lang === "en" ? spec.label_en : spec.label_vi) : code;
+    const unit = spec ? (lang === "en" ? spec.unit_en : spec.unit_vi) : "";
+    return row(label, `${value} ${unit || ""}`.trim());
+  });
+  parts.push(el("dl", { class: "facts" },
+    ...row(t("f_type"), typeName(app.reference, rec.type, lang)),
+    ...row(t("f_starts_on"), showDate(rec.starts_on)),
+    ...row(t("f_ends_on"), showDate(rec.ends_on)),
+    ...row(t("f_place"), rec.place),
+    ...row(t("f_members_count"), rec.members_count),
+    ...row(t("f_citizens_served"), rec.citizens_served),
+    ...row(t("f_volunteer_hours"), rec.volunteer_hours),
+    ...quantities.flat(),
+    ...row(t("f_description"), rec.description),
+  ));
+  const actions = el("div", { class: "actions" });
+  if (rec.status === "verified") {
+    actions.append(el("p", { class: "hint", text: t("verified_locked") }));
+  } else if (!rec._deleting) {
+    actions.append(
+      el("a", { class: "button", id: "edit", href: `#/a/${rec.id}/edit`, text: rec._rejected ? t("fix_resend") : t("edit") }),
+      button(t("delete"), {
+        id: "delete",
+        class: "secondary",
+        onclick: async () => {
+          if (!confirm(t("confirm_delete", { title: rec.title }))) return;
+          const { _rejected, ...kept } = rec;
+          await store.saveLocal(
+            { ...kept, _pending: true, _deleting: true },
+            { collection: "activities", op: "delete", id: rec.id, base_version: rec.version || null, typed_at: nowWithZone() },
+          );
+          app.saved();
+          app.go("#/");
+        },
+      }),
+    );
+  }
+  parts.push(actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
+  return parts;
+}

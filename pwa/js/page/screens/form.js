@@ -1,0 +1,240 @@
+// New or edited activity. Checked on the phone with the server's rules; what is typed is
+// kept as a draft at every keystroke, so a crash, a call or a flat battery loses nothing.
+
+import * as store from "../db.js";
+import { language, said, t } from "../i18n.js";
+import { nowWithZone, parseDate, showDate, today } from "../text.js";
+import { button, el, field } from "../ui.js";
+import { validate } from "../validate.js";
+
+const FIELDS = [
+  "unit_id", "type", "title", "starts_on", "ends_on", "place", "members_count",
+  "citizens_served", "volunteer_hours", "quantities", "description", "status",
+];
+
+/** The record's own fields, as the protocol sends them (no local marks). */
+export function wireOf(rec) {
+  const out = {};
+  for (const name of [...FIELDS, "recorded_at"]) if (rec[name] !== undefined) out[name] = rec[name];
+  return out;
+}
+
+/** A typed number ("1,5" is how many people write one and a half); empty is 0. */
+function number(text) {
+  const clean = String(text ?? "").trim().replace(",", ".");
+  if (clean === "") return 0;
+  const value = Number(clean);
+  return Number.isFinite(value) ? value : clean; // left as typed: the check says why
+}
+
+function typeOptions(select, reference, lang, current) {
+  const pillars = reference.pillars || [];
+  const types = (reference.activity_types || []).filter((x) => x.active || x.code === current);
+  for (const pillar of pillars) {
+    const group = el("optgroup", { label: (lang === "en" && pillar.name_en) || pillar.name_vi });
+    for (const type of types.filter((x) => x.pillar === pillar.code)) {
+      group.append(el("option", { value: type.code, text: (lang === "en" && type.name_en) || type.name_vi }));
+    }
+    if (group.children.length) select.append(group);
+  }
+  for (const type of types.filter((x) => !pillars.some((p) => p.code === x.pillar))) {
+    select.append(el("option", { value: type.code, text: type.name_vi }));
+  }
+}
+
+function showErrors(form, errors) {
+  for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
+  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  let first = null;
+  const mark = (key, problems) => {
+    const slot = form.querySelector(`#err-${CSS.escape(key)}`);
+    if (!slot) return false;
+    slot.textContent = problems.map(said).join("; ");
+    const input = slot.parentElement.querySelector("input, select, textarea");
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+    return true;
+  };
+  const loose = [];
+  for (const [name, problems] of Object.entries(errors || {})) {
+    if (name === "quantities" && !Array.isArray(problems)) {
+      for (const [code, qp] of Object.entries(problems)) if (!mark(`q-${code}`, qp)) loose.push(...qp);
+    } else if (!mark(name, problems)) {
+      loose.push(...problems);
+    }
+  }
+  return { first, loose };
+}
+
+export async function formScreen(app, id) {
+  const lang = language();
+  const reference = app.reference;
+  const existing = id ? await store.get("records", id) : null;
+  if (id && !existing) return [el("p", { class: "error", text: t("not_found") })];
+  const draftKey = id || "new";
+  const draft = await store.getDraft(draftKey);
+  const start = existing || {
+    type: "", title: "", starts_on: today(), ends_on: today(), place: "", members_count: 0,
+    citizens_served: 0, volunteer_hours: "0.0", quantities: {}, description: "",
+  };
+  const inputs = {
+    type: el("select", { required: true }),
+    title: el("input", { maxlength: "200", required: true, autocomplete: "off" }),
+    starts_on: el("input", { inputmode: "numeric", placeholder: "dd/mm/yyyy", autocomplete: "off" }),
+    ends_on: el("input", { inputmode: "numeric", placeholder: "dd/mm/yyyy", autocomplete: "off" }),
+    place: el("input", { maxlength: "200" }),
+    members_count: el("input", { inputmode: "numeric" }),
+    citizens_served: el("input", { inputmode: "numeric" }),
+    volunteer_hours: el("input", { inputmode: "decimal" }),
+    description: el("textarea", { rows: "4", maxlength: "5000" }),
+  };
+  typeOptions(inputs.type, reference, lang, start.type);
+  inputs.type.prepend(el("option", { value: "", text: "—" }));
+  const values = draft ? draft.values : {
+    type: start.type, title: start.title, starts_on: showDate(start.starts_on), ends_on: showDate(start.ends_on),
+    place: start.place, members_count: String(start.members_count ?? 0), citizens_served: String(start.citizens_served ?? 0),
+    volunteer_hours: String(start.volunteer_hours ?? "0"), description: start.description,
+    quantities: Object.fromEntries(Object.entries(start.quantities || {}).map(([k, v]) => [k, String(v)])),
+  };
+  for (const [name, input] of Object.entries(inputs)) input.value = values[name] ?? "";
+
+  const pillarNote = el("p", { class: "hint", id: "pillar" });
+  const quantitiesBox = el("fieldset", { id: "quantities", class: "quantities" });
+  let quantityInputs = {};
+  function drawQuantities() {
+    const type = (reference.activity_types || []).find((x) => x.code === inputs.type.value);
+    const pillar = type && (reference.pillars || []).find((p) => p.code === type.pillar);
+    pillarNote.textContent = pillar ? `${t("f_pillar")}: ${(lang === "en" && pillar.name_en) || pillar.name_vi}` : "";
+    const previous = Object.fromEntries(Object.entries(quantityInputs).map(([k, i]) => [k, i.value]));
+    quantityInputs = {};
+    quantitiesBox.replaceChildren();
+    const specs = (type && type.quantities) || [];
+    quantitiesBox.hidden = !specs.length;
+    if (!specs.length) return;
+    quantitiesBox.append(el("legend", { text: t("f_quantities") }));
+    for (const q of specs) {
+      const input = el("input", { inputmode: q.kind === "decimal" ? "decimal" : "numeric" });
+      input.value = previous[q.code] ?? (values.quantities || {})[q.code] ?? "";
+      quantityInputs[q.code] = input;
+      const label = (lang === "en" ? q.label_en : q.label_vi) + ((lang === "en" ? q.unit_en : q.unit_vi) ? ` (${lang === "en" ? q.unit_en : q.unit_vi})` : "");
+      quantitiesBox.append(field(`q-${q.code}`, label, input));
+    }
+  }
+  drawQuantities();
+
+  function collect() {
+    return {
+      values: {
+        ...Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value])),
+        quantities: Object.fromEntries(Object.entries(quantityInputs).map(([k, i]) => [k, i.value])),
+      },
+    };
+  }
+
+  function record(status) {
+    const quantities = {};
+    for (const [code, input] of Object.entries(quantityInputs)) {
+      if (String(input.value).trim() === "") continue;
+      quantities[code] = number(input.value);
+    }
+    const hours = number(inputs.volunteer_hours.value);
+    return {
+      unit_id: existing ? existing.unit_id : app.session.user.unit_id,
+      type: inputs.type.value,
+      title: inputs.title.value.trim(),
+      starts_on: parseDate(inputs.starts_on.value) || inputs.starts_on.value,
+      ends_on: parseDate(inputs.ends_on.value || inputs.starts_on.value) || inputs.ends_on.value,
+      place: inputs.place.value.trim(),
+      members_count: number(inputs.members_count.value),
+      citizens_served: number(inputs.citizens_served.value),
+      volunteer_hours: typeof hours === "number" ? hours.toFixed(1) : hours,
+      quantities,
+      description: inputs.description.value.trim(),
+      status,
+      recorded_at: existing && existing.recorded_at ? existing.recorded_at : nowWithZone(),
+    };
+  }
+
+  const notice = el("p", { class: "notice", id: "form-notice", role: "status" });
+  const alert = el("p", { class: "error", id: "form-error", role: "alert" });
+  if (draft) notice.textContent = t("draft_restored");
+  if (existing && existing._rejected) {
+    alert.textContent = said(existing._rejected.reason);
+  }
+
+  const form = el(
+    "form",
+    { id: "activity-form", novalidate: true },
+    el("h1", { text: existing ? t("edit_title") : t("new_title") }),
+    notice,
+    alert,
+    field("type", t("f_type"), inputs.type),
+    pillarNote,
+    field("title", t("f_title"), inputs.title),
+    el("div", { class: "pair" }, field("starts_on", t("f_starts_on"), inputs.starts_on), field("ends_on", t("f_ends_on"), inputs.ends_on)),
+    field("place", t("f_place"), inputs.place),
+    el("div", { class: "pair" }, field("members_count", t("f_members_count"), inputs.members_count), field("citizens_served", t("f_citizens_served"), inputs.citizens_served)),
+    field("volunteer_hours", t("f_volunteer_hours"), inputs.volunteer_hours),
+    quantitiesBox,
+    field("description", t("f_description"), inputs.description),
+    el("div", { class: "actions" },
+      el("button", { type: "submit", id: "save", "data-status": "submitted", text: t("save_submit") }),
+      el("button", { type: "submit", id: "save-draft", class: "secondary", "data-status": "draft", text: t("save_draft") }),
+      button(t("cancel"), { id: "cancel", class: "link", onclick: async () => { await store.deleteDraft(draftKey); app.go(existing ? `#/a/${existing.id}` : "#/"); } }),
+    ),
+  );
+  if (existing && existing._rejected && existing._rejected.errors) showErrors(form, existing._rejected.errors);
+
+  let timer = null;
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => store.putDraft(draftKey, { ...collect(), saved_at: new Date().toISOString() }), 300);
+  });
+  inputs.type.addEventListener("change", drawQuantities);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    const status = (event.submitter && event.submitter.dataset.status) || "submitted";
+    const rec = record(status);
+    const errors = validate(app.rules, rec, reference.activity_types || [], today());
+    const shown = showErrors(form, errors);
+    if (Object.keys(errors).length) {
+      alert.textContent = [t("fix_errors"), ...shown.loose.map(said)].join(" ");
+      if (shown.first) shown.first.focus();
+      return;
+    }
+    const recordId = existing ? existing.id : crypto.randomUUID();
+    const before = existing ? wireOf(existing) : null;
+    const changed = before && existing.version && !existing._rejected
+      ? Object.keys(rec).filter((k) => k !== "recorded_at" && JSON.stringify(rec[k]) !== JSON.stringify(before[k]))
+      : null;
+    if (changed && !changed.length) {
+      await store.deleteDraft(draftKey);
+      app.go(`#/a/${recordId}`);
+      return;
+    }
+    const { _rejected, ...kept } = existing || {};
+    // The server's copy, kept so a refused change can be given up later.
+    const server = existing && existing.version && !existing._pending && !existing._rejected
+      ? { version: existing.version, deleted: false, record: wireOf(existing) }
+      : kept._server;
+    const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _pending: true, _server: server };
+    const mutation = {
+      collection: "activities", op: "upsert", id: recordId,
+      base_version: existing && existing.version ? existing.version : null,
+      record: rec, changed, typed_at: nowWithZone(),
+    };
+    try {
+      await store.saveLocal(local, mutation, draftKey);
+    } catch (err) {
+      alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
+      return;
+    }
+    app.saved();
+    app.go("#/");
+  });
+  return [form];
+}

@@ -1,0 +1,100 @@
+// What waits, what the server refused and why, and conflicts to decide: the place where
+// nothing is ever silently lost.
+
+import { NetworkError } from "../api.js";
+import * as store from "../db.js";
+import { said, t } from "../i18n.js";
+import { resolveConflict } from "../sync.js";
+import { showDate } from "../text.js";
+import { button, el } from "../ui.js";
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
+}
+
+function valueText(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "object") {
+    if (value.title) return `${value.title} (${showDate(value.starts_on)})`;
+    return Object.entries(value).map(([k, v]) => `${k}: ${v}`).join(", ") || "—";
+  }
+  return String(value);
+}
+
+export async function syncScreen(app) {
+  const [entries, records, conflicts, lastSync, lastError] = await Promise.all([
+    store.outbox(), store.all("records"), store.all("conflicts"), store.getMeta("last_sync"), store.getMeta("sync_error"),
+  ]);
+  const byId = Object.fromEntries(records.map((r) => [r.id, r]));
+  const titleOf = (id) => (byId[id] ? byId[id].title : id);
+  const parts = [el("h1", { text: t("sync_title") })];
+
+  parts.push(el("dl", { class: "facts" },
+    el("dt", { text: t("last_sync") }), el("dd", { id: "last-sync", text: when(lastSync) }),
+    ...(lastError ? [el("dt", { text: t("last_error") }), el("dd", { id: "last-error", text: lastError.message ? said(lastError) : lastError.code === "network" ? t("offline") : lastError.code })] : []),
+  ));
+  parts.push(button(t("sync_now"), { id: "sync-now", onclick: () => app.sync() }));
+
+  const waiting = el("ul", { id: "waiting", class: "plain" });
+  for (const m of entries) {
+    waiting.append(el("li", { text: `#${m.n} · ${t(`op_${m.op}`)} · ${titleOf(m.id)}` }));
+  }
+  if (!entries.length) waiting.append(el("li", { text: t("nothing_waiting") }));
+  parts.push(el("h2", { text: `${t("waiting_list")} (${entries.length})` }), waiting);
+
+  const rejected = records.filter((r) => r._rejected);
+  if (rejected.length) {
+    const list = el("ul", { id: "rejected", class: "records" });
+    for (const r of rejected) {
+      const reasons = [said(r._rejected.reason)];
+      for (const [name, problems] of Object.entries(r._rejected.errors || {})) {
+        const flat = Array.isArray(problems) ? problems : Object.values(problems).flat();
+        reasons.push(`${t(`f_${name}`)}: ${flat.map(said).join("; ")}`);
+      }
+      list.append(el("li", { "data-id": r.id },
+        el("strong", { text: r.title }),
+        ...reasons.map((text) => el("p", { class: "error", text })),
+        el("div", { class: "actions" },
+          el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
+          button(t("discard"), { class: "secondary", onclick: async () => {
+            if (!confirm(t("confirm_discard", { title: r.title }))) return;
+            await store.discardRejected(r.id);
+            app.render();
+          } }),
+        ),
+      ));
+    }
+    parts.push(el("h2", { text: t("rejected_title") }), list);
+  }
+
+  if (conflicts.length) {
+    const list = el("ul", { id: "conflicts", class: "records" });
+    for (const c of conflicts) {
+      const what = c.kind === "field" ? t(`f_${c.field}`) : t(`k_${c.kind}`);
+      const message = el("p", { class: "error" });
+      const choose = (choice) => async () => {
+        try {
+          await resolveConflict(c.id, choice);
+          app.render();
+        } catch (err) {
+          message.textContent = err instanceof NetworkError ? t("need_network") : said(err.body) || String(err);
+        }
+      };
+      list.append(el("li", { "data-id": c.id },
+        el("strong", { text: titleOf(c.record_id) }),
+        el("p", { text: what }),
+        el("div", { class: "sides" },
+          el("div", { class: "side server" }, el("small", { text: t("server_value") }), el("p", { class: "server-value", text: valueText(c.server_value) })),
+          el("div", { class: "side mine" }, el("small", { text: t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value) })),
+        ),
+        message,
+        el("div", { class: "actions" },
+          button(t("keep_server"), { class: "secondary keep-server", onclick: choose("server") }),
+          button(t("keep_mine"), { class: "keep-mine", onclick: choose("client") }),
+        ),
+      ));
+    }
+    parts.push(el("h2", { text: t("conflicts_title") }), list);
+  }
+  return parts;
+}

@@ -1,0 +1,54 @@
+// Building the screens. Text a person typed is only ever set with textContent (never
+// parsed as HTML), so a title like "<script>" stays text.
+
+import { t } from "./i18n.js";
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+/** A labelled input with a place for its errors underneath. */
+export function field(name, label, input, hint = null) {
+  input.id = input.id || `f-${name}`;
+  input.name = name;
+  return el(
+    "div",
+    { class: "field", "data-field": name },
+    el("label", { for: input.id, text: label }),
+    input,
+    hint ? el("small", { text: hint }) : null,
+    el("p", { class: "field-error", id: `err-${name}`, role: "alert" }),
+  );
+}
+
+export function button(text, attrs = {}) {
+  return el("button", { type: "button", ...attrs, text });
+}
+
+/** The record's state as a person reads it: the most pressing one first. */
+export function stateOf(rec) {
+  if (rec._rejected) return { key: "rejected", text: t("st_rejected") };
+  if (rec._deleting) return { key: "waiting", text: t("st_deleting") };
+  if (rec._pending) return { key: "waiting", text: t("st_pending") };
+  const key = rec.status || "submitted";
+  return { key, text: t(`st_${key}`) };
+}
+
+export function badge(rec) {
+  const state = stateOf(rec);
+  return el("span", { class: `badge ${state.key}`, text: state.text });
+}
+
+export function typeName(reference, code, lang) {
+  const type = (reference.activity_types || []).find((x) => x.code === code);
+  if (!type) return code;
+  return (lang === "en" && type.name_en) || type.name_vi;
+}

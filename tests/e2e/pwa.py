@@ -1,0 +1,88 @@
+"""Driving the field app in Chromium the way a person does: through its screens.
+
+``page.wait_for_function`` would evaluate a string inside the page, which the app's
+Content-Security-Policy forbids (as it should), so waiting is done by polling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests import factories as f
+
+
+def until(page: Any, expression: str, timeout_ms: int = 20000, arg: Any = None) -> Any:
+    """Poll ``expression`` (awaited in the page) until it is truthy; return its value."""
+    from playwright.sync_api import Error
+
+    for _ in range(timeout_ms // 100):
+        try:
+            value = page.evaluate(expression, arg)
+        except Error as err:  # the page navigated (e.g. reloaded into a new version)
+            if "context was destroyed" not in str(err):
+                raise
+            value = None
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
+def status(page: Any) -> str:
+    return page.inner_text("#status")
+
+
+def synced(page: Any) -> None:
+    page.wait_for_selector("#status:has-text('Đã đồng bộ')", timeout=20000)
+
+
+def sync_once(page: Any) -> None:
+    """Press "Đồng bộ" and wait for that sync (not an earlier one) to end well."""
+    before = int(page.get_attribute("body", "data-syncs") or 0)
+    page.click("#sync")
+    until(page, "n => Number(document.body.dataset.syncs || 0) > n", arg=before)
+    synced(page)
+
+
+def ready(page: Any, base: str) -> None:
+    """First visit: the shell is installed and controls the page."""
+    page.goto(base + "/app/")
+    until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+    until(page, "caches.keys().then(k => k.some(n => n.startsWith('sodoan-shell-')))")
+
+
+def sign_in(page: Any, username: str, password: str = f.PASSWORD) -> None:
+    page.wait_for_selector("#sign-in")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#records")
+    synced(page)
+
+
+def outbox_count(page: Any) -> int:
+    return page.evaluate("import('/app/js/page/db.js').then(db => db.count('outbox'))")
+
+
+def record_activity(page: Any, title: str, **values: str) -> None:
+    """Fill the entry form and save it; waits until it is in the list."""
+    page.click("nav a[href='#/new']")
+    page.wait_for_selector("#activity-form")
+    page.select_option("#f-type", values.pop("type", "thu_bay_tinh_nguyen"))
+    page.fill("#f-title", title)
+    for name, value in values.items():
+        page.fill(f"#f-{name}", value)
+    page.click("#save")
+    page.wait_for_selector("#records")
+    until(
+        page,
+        "t => [...document.querySelectorAll('#records strong')].some(e => e.textContent === t)",
+        arg=title,
+    )
+
+
+def open_activity(page: Any, title: str) -> None:
+    page.click("nav a[href='#/']")
+    page.wait_for_selector("#records")
+    page.locator("#records a.record", has_text=title).first.click()
+    page.wait_for_selector("#detail-title")

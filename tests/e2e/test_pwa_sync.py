@@ -1,0 +1,264 @@
+"""The field app against every answer of the protocol, in Chromium: a returned entry with
+the reviewer's comment, a conflict between two phones, a refused entry fixed and resent, a
+revoked device, two tabs, a forced resync, and markup typed as text."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, func, select, update
+
+from server.extensions import db
+from server.models import Activity, ActivityType
+from sync.tables import sync_state
+from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.pwa import (
+    open_activity,
+    outbox_count,
+    ready,
+    record_activity,
+    sign_in,
+    status,
+    sync_once,
+    synced,
+    until,
+)
+from tests.world import signed_in
+
+
+def _activity(world, title: str) -> Activity:
+    with world.app.app_context():
+        return db.session.scalars(select(Activity).where(Activity.title == title)).one()
+
+
+def _count(world, **where) -> int:
+    with world.app.app_context():
+        q = select(func.count()).select_from(Activity)
+        for key, value in where.items():
+            q = q.where(getattr(Activity, key) == value)
+        return db.session.scalar(q)
+
+
+def test_a_returned_entry_shows_the_reviewers_comment_and_is_resubmitted(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    record_activity(page, "Sửa đường liên xóm", place="Nà Mạ", members_count="9")
+    synced(page)
+    activity = _activity(world, "Sửa đường liên xóm")
+
+    staff = signed_in(world.app, "canbo")
+    resp = staff.post(
+        f"/review/{activity.id}/return",
+        data={"return-comment": "Đề nghị bổ sung <i>số người dân</i> được phục vụ"},
+    )
+    assert resp.status_code == 302
+    assert _activity(world, "Sửa đường liên xóm").status == "returned"
+
+    sync_once(page)
+    assert "Bị trả lại" in page.inner_text("#records")
+    open_activity(page, "Sửa đường liên xóm")
+    comment = page.inner_text("#review-comment")
+    assert "Đề nghị bổ sung <i>số người dân</i> được phục vụ" in comment
+    assert page.locator("#review-comment i").count() == 0
+    screenshot(page, "pwa-detail-returned")
+
+    page.click("#edit")
+    page.wait_for_selector("#activity-form")
+    page.fill("#f-citizens_served", "45")
+    page.click("#save")
+    page.wait_for_selector("#records")
+    synced(page)
+    with world.app.app_context():
+        a = db.session.get(Activity, activity.id)
+        assert (a.status, a.citizens_served, a.place) == ("submitted", 45, "Nà Mạ")
+
+
+def test_the_same_activity_edited_on_two_phones_is_resolved_in_the_sync_centre(
+    world, live_server, browser
+):
+    one = browser.new_context(**PHONE, service_workers="allow").new_page()
+    two = browser.new_context(**PHONE, service_workers="allow").new_page()
+    try:
+        ready(one, live_server)
+        sign_in(one, "hoa")
+        record_activity(one, "Trồng cây", place="Đầu xóm")
+        synced(one)
+        ready(two, live_server)
+        sign_in(two, "lan")
+        assert "Trồng cây" in two.inner_text("#records")
+
+        for page, place in ((one, "Sân trường"), (two, "Nhà văn hoá")):
+            page.context.set_offline(True)
+            open_activity(page, "Trồng cây")
+            page.click("#edit")
+            page.fill("#f-place", place)
+            page.click("#save")
+            page.wait_for_selector("#records")
+        one.context.set_offline(False)
+        synced(one)
+        two.context.set_offline(False)
+        two.wait_for_selector("#status:has-text('1 xung đột')", timeout=20000)
+
+        two.click("nav a[href='#/sync']")
+        two.wait_for_selector("#conflicts")
+        conflict = two.inner_text("#conflicts")
+        assert "Địa điểm" in conflict and "Sân trường" in conflict and "Nhà văn hoá" in conflict
+        assert two.inner_text("#conflicts .server-value") == "Sân trường"
+        assert two.inner_text("#conflicts .client-value") == "Nhà văn hoá"
+        screenshot(two, "pwa-sync-centre-conflict")
+        two.click("#conflicts .keep-mine")
+        until(two, "!document.querySelector('#conflicts')")
+        assert _activity(world, "Trồng cây").place == "Nhà văn hoá"
+        sync_once(one)
+        open_activity(one, "Trồng cây")
+        assert "Nhà văn hoá" in one.inner_text("dl.facts")
+    finally:
+        one.context.close()
+        two.context.close()
+
+
+def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_server, phone_page):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.set_offline(True)
+    record_activity(page, "Câu lạc bộ", type="clb_can_bo_tre")
+    with world.app.app_context():  # the province retires the type meanwhile
+        db.session.execute(
+            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
+        )
+        db.session.commit()
+    page.context.set_offline(False)
+    page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
+    assert _count(world) == 0
+
+    page.click("nav a[href='#/sync']")
+    page.wait_for_selector("#rejected")
+    text = page.inner_text("#rejected")
+    assert "Dữ liệu chưa hợp lệ" in text and "Loại hoạt động đã ngừng sử dụng" in text
+    screenshot(page, "pwa-sync-centre-rejected")
+    page.click("#rejected a.button")
+    page.wait_for_selector("#activity-form")
+    assert "Loại hoạt động đã ngừng sử dụng" in page.inner_text("#err-type")
+    page.select_option("#f-type", "thi_dua")
+    page.click("#save")
+    page.wait_for_selector("#records")
+    synced(page)
+    assert "bị từ chối" not in status(page)
+    with world.app.app_context():
+        stored = db.session.scalars(select(Activity)).all()
+        assert [(a.title, a.type.code) for a in stored] == [("Câu lạc bộ", "thi_dua")]
+
+
+def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_in_again(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    device_id = page.evaluate(
+        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+    )
+    page.context.set_offline(True)
+    record_activity(page, "Một")
+    record_activity(page, "Hai")
+    other = world.phone("hoa")
+    assert other.post(f"/api/v1/devices/{device_id}/revoke", {}).status_code == 200
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#revoked", timeout=20000)
+    assert "2 mục chưa gửi" in page.inner_text("#revoked")
+    assert outbox_count(page) == 2
+    screenshot(page, "pwa-revoked")
+    page.reload()
+    page.wait_for_selector("#revoked")
+    sign_in(page, "hoa")
+    assert outbox_count(page) == 0
+    assert _count(world) == 2
+    new_id = page.evaluate(
+        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+    )
+    assert new_id == device_id  # the same device, so its numbering carried on
+
+
+def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    second = page.context.new_page()
+    second.goto(live_server + "/app/")
+    second.wait_for_selector("#records")
+    sent: list[int] = []
+
+    def watch(request):
+        if request.url.endswith("/sync/push"):
+            sent.append(request)
+
+    page.on("request", watch)
+    second.on("request", watch)
+    page.context.set_offline(True)
+    for title in ("Tab một", "Tab hai", "Tab ba"):
+        record_activity(page, title)
+    page.context.set_offline(False)
+    page.click("#sync")
+    second.click("#sync")
+    synced(page)
+    synced(second)
+    until(second, "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)")
+    assert _count(world) == 3
+    numbers = []
+    for request in sent:
+        response = request.response()
+        if response is not None and response.ok:
+            numbers += [r["n"] for r in response.json()["results"]]
+    assert sorted(numbers) == sorted(set(numbers)) and len(numbers) == 3
+    second.close()
+
+
+def test_resync_required_rebuilds_the_store_and_still_sends_waiting_entries(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    record_activity(page, "Có trên máy chủ cũ")
+    synced(page)
+    page.context.set_offline(True)
+    record_activity(page, "Chờ gửi")
+    with world.app.app_context():  # the server's database is restored from another copy
+        db.session.execute(delete(Activity).where(Activity.title == "Có trên máy chủ cũ"))
+        db.session.execute(update(sync_state).values(epoch=str(uuid.uuid4())))
+        db.session.commit()
+    page.context.set_offline(False)
+    synced(page)
+    titles = page.locator("#records strong").all_inner_texts()
+    assert titles == ["Chờ gửi"]
+    assert outbox_count(page) == 0
+    assert _count(world, title="Chờ gửi") == 1
+    cursor = page.evaluate("import('/app/js/page/db.js').then(db => db.getMeta('cursor'))")
+    with world.app.app_context():
+        epoch = db.session.scalar(select(sync_state.c.epoch))
+    assert cursor.split(".")[1] == epoch.replace("-", "")[:8]
+
+
+def test_markup_typed_by_a_member_stays_text_on_every_screen(world, live_server, phone_page):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.set_offline(True)
+    title = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+    record_activity(page, title, place="<b>Nà Mạ</b>", description="<script>alert(1)</script>")
+    assert page.locator("#records strong", has_text="<script>").count() == 1
+    open_activity(page, "<script>")
+    assert page.inner_text("#detail-title") == title
+    page.click("nav a[href='#/sync']")
+    page.wait_for_selector("#waiting")
+    assert title in page.inner_text("#waiting")
+    page.context.set_offline(False)
+    synced(page)
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("main img, main b, main script").count() == 0
+    assert _count(world, title=title) == 1
