@@ -262,3 +262,41 @@ def test_markup_typed_by_a_member_stays_text_on_every_screen(world, live_server,
     assert page.evaluate("window.pwned") is None
     assert page.locator("main img, main b, main script").count() == 0
     assert _count(world, title=title) == 1
+
+
+def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    sign_in(page, "hoa")
+    # The server is out of reach while the page stays open and "online" (no `online` event).
+    page.context.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
+    record_activity(page, "Gửi nền")
+    assert outbox_count(page) == 1
+    page.context.unroute("**/api/v1/**")
+    pushes = []
+    page.context.on(
+        "request",
+        lambda r: pushes.append(r.service_worker is not None) if "/sync/push" in r.url else None,
+    )
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server,
+            "registrationId": registrations[0],
+            "tag": "sodoan-sync",
+            "lastChance": False,
+        },
+    )
+    until(page, "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)")
+    assert pushes and pushes[0] is True  # sent by the worker, not by the page
+    assert _count(world, title="Gửi nền") == 1
+    synced(page)  # the worker told the page, which shows it
