@@ -300,3 +300,45 @@ def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
     assert pushes and pushes[0] is True  # sent by the worker, not by the page
     assert _count(world, title="Gửi nền") == 1
     synced(page)  # the worker told the page, which shows it
+
+
+def test_a_backlog_too_large_for_one_request_goes_in_smaller_batches(
+    world, live_server, phone_page
+):
+    """200 entries with long, incompressible descriptions: more than the server's 1 MB per
+    request even gzipped. The server answers 413; the phone halves its batches."""
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.set_offline(True)
+    page.evaluate(
+        """async (unit) => {
+          const db = await import('/app/js/page/db.js');
+          const noise = () => Array.from({ length: 5000 },
+            () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20000))).join('');
+          for (let i = 0; i < 200; i += 1) {
+            const id = crypto.randomUUID();
+            const record = { unit_id: unit, type: 'thi_dua', title: `Mục ${i}`,
+              starts_on: '2026-11-20', ends_on: '2026-11-20', place: '', members_count: 1,
+              citizens_served: 0, volunteer_hours: '1.0', quantities: {},
+              description: noise(), status: 'submitted',
+              recorded_at: '2026-11-20T08:00:00+07:00' };
+            await db.saveLocal({ id, version: 0, ...record, _pending: true },
+              { collection: 'activities', op: 'upsert', id, base_version: null, record,
+                typed_at: record.recorded_at });
+          }
+        }""",
+        world.ids["b1"],
+    )
+    answers: list[int] = []
+    page.context.on(
+        "response", lambda r: answers.append(r.status) if "/sync/push" in r.url else None
+    )
+    page.context.set_offline(False)
+    until(
+        page,
+        "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)",
+        timeout_ms=60000,
+    )
+    assert answers[0] == 413 and answers[-1] == 200
+    assert _count(world) == 200
