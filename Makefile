@@ -63,6 +63,10 @@ bench: install ## Sync benchmark over real HTTP on SQLite and PostgreSQL (BENCH_
 bench-reports: install ## Report benchmark: 1,000,000 activities on PostgreSQL and SQLite (BENCH_ARGS=--activities 100000)
 	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
+.PHONY: bench-pwa
+bench-pwa: install browser ## Field app in Chromium: first-visit bytes, repeat visit, 2G start-up, 500-entry push (BENCH_ARGS=--quick)
+	$(BIN)/python bench/pwa_bench.py $(BENCH_ARGS)
+
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check server sync schemas tests bench

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.security import safe_join
 
 from schemas.rules import phone_rules
 
@@ -28,9 +30,22 @@ def _root() -> Path:
 
 
 def _fresh(resp: Response) -> Response:
-    # The browser checks these on every visit; the worker's cache serves everything else.
+    # The browser revalidates these (a 304 costs headers only); the worker's cache serves
+    # them offline. Built in memory rather than streamed, so they are compressed on the way
+    # out: on 2G the shell's gzip is the difference between 80 KB and 30 KB.
     resp.cache_control.no_cache = True
-    return resp
+    resp.set_etag(hashlib.sha256(resp.get_data()).hexdigest()[:20])
+    return resp.make_conditional(request)
+
+
+def _file(root: Path, name: str, mimetype: str | None = None) -> Response:
+    path = safe_join(str(root), name)
+    if path is None or not Path(path).is_file():
+        abort(404)
+    guessed = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed.endswith(("javascript", "json", "+xml")):
+        guessed = f"{guessed}; charset=utf-8"
+    return _fresh(Response(Path(path).read_bytes(), content_type=guessed))
 
 
 def _rules_json() -> bytes:
@@ -56,9 +71,19 @@ def shell_version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _modules(root: Path) -> list[str]:
+    return [n for n in shell_files(root) if n.startswith("js/page/") and n.endswith(".js")]
+
+
 @bp.get("/")
 def shell() -> Response:
-    return _fresh(send_from_directory(_root(), "index.html"))
+    root = _root()
+    # Every module is asked for at once, rather than found import by import: on 2G each
+    # level of the import graph would cost another 800 ms round trip.
+    preload = "\n".join(f'  <link rel="modulepreload" href="{n}">' for n in _modules(root))
+    html = (root / "index.html").read_text(encoding="utf-8")
+    html = html.replace("  <!-- modulepreload -->", preload)
+    return _fresh(Response(html, content_type="text/html; charset=utf-8"))
 
 
 @bp.get("/sw.js")
@@ -68,17 +93,17 @@ def worker() -> Response:
     version = json.dumps(shell_version(root))
     head = f"const VERSION = {version};\nconst SHELL = {json.dumps(urls)};\n"
     body = head + (root / "js" / "sw" / "sw.js").read_text(encoding="utf-8")
-    resp = Response(body, mimetype="text/javascript")
+    resp = Response(body, content_type="text/javascript; charset=utf-8")
     resp.headers["Service-Worker-Allowed"] = "/app/"
     return _fresh(resp)
 
 
 @bp.get("/rules.json")
 def rules() -> Response:
-    return _fresh(Response(_rules_json(), mimetype="application/json"))
+    return _fresh(Response(_rules_json(), content_type="application/json; charset=utf-8"))
 
 
 @bp.get("/<path:name>")
 def asset(name: str) -> Response:
     mimetype = "application/manifest+json" if name.endswith(".webmanifest") else None
-    return _fresh(send_from_directory(_root(), name, mimetype=mimetype))
+    return _file(_root(), name, mimetype)

@@ -13,7 +13,6 @@ import { signInScreen } from "./screens/signin.js";
 import { syncScreen } from "./screens/synccentre.js";
 import { syncNow } from "./sync.js";
 import { el } from "./ui.js";
-import { rules } from "./validate.js";
 
 const view = document.getElementById("view");
 const status = document.getElementById("status");
@@ -24,6 +23,7 @@ const syncButton = document.getElementById("sync");
 const OK_EVERY_MS = 5 * 60 * 1000;
 const RETRY_FIRST_MS = 15 * 1000;
 const RETRY_MAX_MS = 15 * 60 * 1000;
+const UPDATE_EVERY_MS = 60 * 60 * 1000;
 
 let syncing = false;
 let failures = 0;
@@ -31,11 +31,11 @@ let timer = null;
 let nextTry = null;
 let registration = null;
 let updating = false;
+let lastUpdateCheck = Date.now();
 
 const app = {
   session: null,
   reference: { activity_types: [], pillars: [], units: [] },
-  rules: null,
   go(hash) {
     if (location.hash === hash) render();
     else location.hash = hash;
@@ -119,7 +119,6 @@ async function renderNow(soft) {
     return;
   }
   app.reference = (await store.getMeta("reference")) || app.reference;
-  app.rules = app.rules || (await rules().catch(() => null));
   const signedIn = !!(app.session && !app.session.blocked);
   syncButton.hidden = !signedIn;
   syncButton.textContent = t("sync_now");
@@ -164,7 +163,12 @@ async function sync() {
     failures = 0;
     nextTry = null;
     schedule(OK_EVERY_MS);
-    if (registration && navigator.onLine) registration.update().catch(() => {});
+    // An app left open for days still hears of a new version; not more than hourly,
+    // since each check costs a few KB on 2G.
+    if (registration && Date.now() - lastUpdateCheck > UPDATE_EVERY_MS) {
+      lastUpdateCheck = Date.now();
+      registration.update().catch(() => {});
+    }
   } else if (outcome.retry) {
     // Exponential backoff with jitter, so a hundred phones coming back online after a
     // cut do not all hit the server in the same second.

@@ -5,7 +5,7 @@ import * as store from "../db.js";
 import { language, said, t } from "../i18n.js";
 import { nowWithZone, parseDate, showDate, today } from "../text.js";
 import { button, el, field } from "../ui.js";
-import { validate } from "../validate.js";
+import { rules, validate } from "../validate.js";
 
 const FIELDS = [
   "unit_id", "type", "title", "starts_on", "ends_on", "place", "members_count",
@@ -199,7 +199,7 @@ export async function formScreen(app, id) {
     clearTimeout(timer);
     const status = (event.submitter && event.submitter.dataset.status) || "submitted";
     const rec = record(status);
-    const errors = validate(app.rules, rec, reference.activity_types || [], today());
+    const errors = validate(await rules(), rec, reference.activity_types || [], today());
     const shown = showErrors(form, errors);
     if (Object.keys(errors).length) {
       alert.textContent = [t("fix_errors"), ...shown.loose.map(said)].join(" ");
