@@ -114,3 +114,44 @@ def test_a_phone_on_the_first_database_version_is_upgraded_with_its_outbox(
     assert outbox_count(page) == 0
     with world.app.app_context():
         assert db.session.get(Activity, uuid.UUID(record_id)).title == "Từ phiên bản đầu"
+
+
+def test_an_app_speaking_an_old_protocol_is_told_to_update_and_keeps_its_entries(
+    world, live_server, phone_page, tmp_path
+):
+    """A build speaking a protocol the server no longer accepts (426), e.g. an old version
+    rolled out by mistake: entries wait, the person is told to update, the fixed version
+    sends them."""
+    shell = tmp_path / "pwa"
+    shutil.copytree(PWA, shell)
+    api = shell / "js" / "page" / "api.js"
+    current = api.read_text()
+    world.app.config["PWA_DIR"] = str(shell)
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+
+    def deploy(text: str) -> None:
+        api.write_text(text)
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        page.wait_for_selector("#update:has-text('Có phiên bản mới')", timeout=20000)
+        page.click("#apply-update")
+        page.wait_for_selector("#records")
+        until(page, "() => document.querySelector('#update').hidden")
+
+    deploy(current.replace('PROTOCOL = "1"', 'PROTOCOL = "0"'))
+    page.context.set_offline(True)
+    record_activity(page, "Chờ bản sửa")
+    page.context.set_offline(False)
+    page.wait_for_selector("#status:has-text('Cần cập nhật ứng dụng')", timeout=20000)
+    assert "1 mục đang chờ gửi" in page.inner_text("#status")
+    assert outbox_count(page) == 1 and _count(world) == 0
+
+    api.write_text(current)
+    page.click("#apply-update")  # the banner asks the server for a new version
+    page.wait_for_selector("#update:has-text('Có phiên bản mới')", timeout=20000)
+    page.click("#apply-update")
+    page.wait_for_selector("#records")
+    synced(page)
+    assert outbox_count(page) == 0 and _count(world) == 1
+    assert "Cần cập nhật" not in page.inner_text("#status")

@@ -31,6 +31,7 @@ let timer = null;
 let nextTry = null;
 let registration = null;
 let updating = false;
+let offered = false;
 let lastUpdateCheck = Date.now();
 
 const app = {
@@ -83,7 +84,8 @@ async function showStatus() {
   status.className = navigator.onLine ? (refused || conflicts || upgrade ? "attention" : "") : "offline";
   const badge = nav.querySelector("[data-badge]");
   if (badge) badge.textContent = waiting + refused + conflicts ? String(waiting + refused + conflicts) : "";
-  if (upgrade) showBanner(t("upgrade_required"), () => registration && registration.update());
+  // Until a new version is actually waiting, the banner asks the server for one.
+  if (upgrade && !offered) showBanner(t("upgrade_required"), () => registration && registration.update());
 }
 
 function navLink(hash, key, current) {
@@ -185,6 +187,7 @@ function showBanner(text, onClick) {
 }
 
 function offerUpdate(worker) {
+  offered = true;
   showBanner(t("new_version"), () => {
     updating = true;
     worker.postMessage({ type: "skip-waiting" });
