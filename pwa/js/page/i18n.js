@@ -51,6 +51,8 @@ const STRINGS = {
   f_title: ["Tên hoạt động", "Title"],
   f_starts_on: ["Ngày bắt đầu (dd/mm/yyyy)", "Start date (dd/mm/yyyy)"],
   f_ends_on: ["Ngày kết thúc (dd/mm/yyyy)", "End date (dd/mm/yyyy)"],
+  d_starts_on: ["Ngày bắt đầu", "Start date"],
+  d_ends_on: ["Ngày kết thúc", "End date"],
   f_place: ["Địa điểm", "Place"],
   f_members_count: ["Số đoàn viên tham gia", "Members taking part"],
   f_citizens_served: ["Số người dân được phục vụ", "Citizens served"],

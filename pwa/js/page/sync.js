@@ -13,7 +13,9 @@ const PAGE = 500; // small enough that a dropped 2G link loses little
 function problemOf(err) {
   if (err instanceof NetworkError) return { code: "network", retry: true };
   if (err instanceof HttpError) {
-    const retry = err.status >= 500 || err.status === 429 || err.status === 409;
+    // Everything but these is tried again later (with backoff): an outage, a busy
+    // server, or a client bug a later version fixes. These need the person.
+    const retry = !["device_revoked", "invalid_token", "upgrade_required"].includes(err.code);
     return {
       code: err.code || `http_${err.status}`,
       status: err.status,

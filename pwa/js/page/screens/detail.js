@@ -32,8 +32,8 @@ export async function detailScreen(app, id) {
   });
   parts.push(el("dl", { class: "facts" },
     ...row(t("f_type"), typeName(app.reference, rec.type, lang)),
-    ...row(t("f_starts_on"), showDate(rec.starts_on)),
-    ...row(t("f_ends_on"), showDate(rec.ends_on)),
+    ...row(t("d_starts_on"), showDate(rec.starts_on)),
+    ...row(t("d_ends_on"), showDate(rec.ends_on)),
     ...row(t("f_place"), rec.place),
     ...row(t("f_members_count"), rec.members_count),
     ...row(t("f_citizens_served"), rec.citizens_served),

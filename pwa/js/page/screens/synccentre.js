@@ -12,8 +12,9 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
 }
 
-function valueText(value) {
+function valueText(value, field) {
   if (value === null || value === undefined || value === "") return "—";
+  if (field === "starts_on" || field === "ends_on") return showDate(value);
   if (typeof value === "object") {
     if (value.title) return `${value.title} (${showDate(value.starts_on)})`;
     return Object.entries(value).map(([k, v]) => `${k}: ${v}`).join(", ") || "—";
@@ -84,8 +85,8 @@ export async function syncScreen(app) {
         el("strong", { text: titleOf(c.record_id) }),
         el("p", { text: what }),
         el("div", { class: "sides" },
-          el("div", { class: "side server" }, el("small", { text: t("server_value") }), el("p", { class: "server-value", text: valueText(c.server_value) })),
-          el("div", { class: "side mine" }, el("small", { text: t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value) })),
+          el("div", { class: "side server" }, el("small", { text: t("server_value") }), el("p", { class: "server-value", text: valueText(c.server_value, c.field) })),
+          el("div", { class: "side mine" }, el("small", { text: t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value, c.field) })),
         ),
         message,
         el("div", { class: "actions" },
