@@ -31,7 +31,7 @@ def test_a_return_with_a_comment_shows_as_text_and_reaches_the_phone(
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
         page.goto(live_server + "/login")
-        page.fill("#username", "canbo")
+        page.fill("#username", "tinh")  # provincial staff
         page.fill("#password", "mat-khau-thu-nghiem")
         page.click("button[type=submit]")
         page.click("text=Duyệt hoạt động")
