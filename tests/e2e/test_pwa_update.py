@@ -15,6 +15,12 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.pwa import outbox_count, ready, record_activity, sign_in, synced, until
 from tests.world import activity_record
 
+#: The one shell cache left once a version is active (activation deletes the older ones).
+SHELL_CACHE = (
+    "caches.keys().then(k => k.filter(n => n.startsWith('sodoan-shell-')))"
+    ".then(k => k.length === 1 ? k[0] : null)"
+)
+
 
 def _count(world) -> int:
     with world.app.app_context():
@@ -132,12 +138,13 @@ def test_an_app_speaking_an_old_protocol_is_told_to_update_and_keeps_its_entries
     sign_in(page, "hoa")
 
     def deploy(text: str) -> None:
+        before = until(page, SHELL_CACHE)
         api.write_text(text)
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
         page.wait_for_selector("#update:has-text('Có phiên bản mới')", timeout=20000)
         page.click("#apply-update")
+        until(page, f"{SHELL_CACHE}.then(name => name && name !== {before!r})")
         page.wait_for_selector("#records")
-        until(page, "() => document.querySelector('#update').hidden")
 
     deploy(current.replace('PROTOCOL = "1"', 'PROTOCOL = "0"'))
     page.context.set_offline(True)
