@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from schemas.activity import CLIENT_STATUSES, ActivitySchema
 from schemas.catalogue import TypeSpec
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..models import Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
 from ..policy import visible_unit_ids, writable_unit_ids
+from .inserts import insert_activities
 from .wire import record_fields
 
 #: An activity may be entered ahead of time (planned), but not absurdly far ahead.
@@ -152,3 +154,8 @@ class ActivityCollection(Collection):
         if len(ids) == 1:
             return Activity.unit_id == ids[0]
         return Activity.unit_id.in_(ids)
+
+    def insert_new(self, session: Session, records: list[Any]) -> None:
+        # One INSERT for the batch's new activities, with what the ORM's hooks would do.
+        self._catalogue()
+        insert_activities(session, records, self._code_by_id)
