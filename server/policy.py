@@ -9,6 +9,7 @@ look after the catalogue and the tree.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import Select
 
@@ -35,10 +36,23 @@ def can_write_activities_of(user: User, unit_id: int) -> bool:
     return unit_id in writable_unit_ids(user)
 
 
-def scope_tag(user: User) -> str:
+@dataclass(frozen=True)
+class ReadScope:
+    """A user and the units whose records they may read, read once per request (a pull
+    needs them for its cursor's scope tag, its query and its reference data)."""
+
+    user: User
+    unit_ids: tuple[int, ...]
+
+
+def read_scope(user: User) -> ReadScope:
+    return ReadScope(user, tuple(sorted(db.session.scalars(visible_unit_ids(user)))))
+
+
+def scope_tag(user: User, scope: ReadScope | None = None) -> str:
     """Eight hex digits that change whenever what the user may see changes (their role,
     home unit, or the units under it), so a device's cursor from before is refused."""
-    ids = sorted(db.session.scalars(subtree_ids(user.unit_id)))
+    ids = sorted(scope.unit_ids if scope else db.session.scalars(subtree_ids(user.unit_id)))
     digest = hashlib.sha256(f"{user.role}:{user.unit_id}:{ids}".encode()).hexdigest()
     return digest[:8]
 

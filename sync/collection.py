@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
 
 
 class Collection(ABC):
@@ -69,6 +70,18 @@ class Collection(ABC):
     @abstractmethod
     def visible(self, scope: Any) -> ColumnElement[bool]:
         """A filter on the model: the records a device with this scope may see."""
+
+    def insert_new(self, session: Session, records: list[Any]) -> None:
+        """Write the records a batch created (the server had none of these ids).
+
+        ``records`` are plain attribute holders (:class:`sync.push.NewRecord`), filled by
+        :meth:`set_field` and :meth:`stamp` and numbered by the engine (``id``,
+        ``version``, ``change_seq``, ``field_versions``, ``deleted_at``). This default
+        adds them to the ORM session, so the model's own hooks run at the next flush.
+        A collection whose model has hooks may instead write them in one statement, and
+        must then do by hand what those hooks do.
+        """
+        session.add_all(self.model(**vars(r)) for r in records)
 
 
 class Registry:

@@ -27,6 +27,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -43,6 +44,17 @@ from .errors import BadBatch, MutationGap, MutationMismatch
 from .tables import sync_conflicts, sync_devices, sync_mutations
 
 MAX_BATCH = 200
+
+
+class NewRecord(SimpleNamespace):
+    """A record a batch creates, held as plain attributes until the batch's new records
+    are written together (:meth:`Collection.insert_new`). As on a fresh ORM object, an
+    attribute never set reads as None (a new activity's ``review_comment``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
 
 
 @dataclass
@@ -321,13 +333,23 @@ class _Applier:
             found = coll.check(self.actor, None, values, "create")
             if found:
                 return _rejected(n, record_id, found), None
-            obj = coll.model(
-                id=record_id, version=1, change_seq=0, field_versions={f: 1 for f in coll.fields}
+            # Fast mode holds a new record as plain attributes and writes all of a
+            # batch's new records at the end in one statement (Collection.insert_new):
+            # 200 ORM objects through the unit of work were a third of a push's time.
+            # Safe mode keeps the ORM, to flush each record inside its own savepoint.
+            make = coll.model if self.safe else NewRecord
+            obj = make(
+                id=record_id,
+                version=1,
+                change_seq=0,
+                field_versions={f: 1 for f in coll.fields},
+                deleted_at=None,
             )
             for f in coll.fields:
                 coll.set_field(obj, f, values[f])
             coll.stamp(obj, self.actor, True, values)
-            self.session.add(obj)
+            if self.safe:
+                self.session.add(obj)
             self.found[(coll.name, record_id)] = obj
             self._flush()
             return _answer(n, record_id, "applied", obj), obj
@@ -483,6 +505,12 @@ class _Applier:
                 numbers = allocate(self.session, len(self.touched))
             for obj, number in zip(self.touched.values(), numbers, strict=True):
                 obj.change_seq = number
+        created: dict[str, list[NewRecord]] = {}
+        for (name, _rid), obj in self.touched.items():
+            if isinstance(obj, NewRecord):
+                created.setdefault(name, []).append(obj)
+        for name, records in created.items():
+            self.registry.get(name).insert_new(self.session, records)
         self.session.flush()
         if self.log_rows:
             self.session.execute(insert(sync_mutations), self.log_rows)

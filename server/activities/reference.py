@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -16,11 +17,13 @@ from ..models import ActivityType, Phase, Pillar, Unit, User
 from ..units.service import ancestor_ids, subtree_ids
 
 
-def reference_for(user: User) -> tuple[str, dict[str, Any]]:
-    """(hash, data) of the reference data for this user's devices."""
+def reference_for(user: User, below: Iterable[int] | None = None) -> tuple[str, dict[str, Any]]:
+    """(hash, data) of the reference data for this user's devices. ``below``: the ids of
+    the user's subtree when the caller has already read them (a pull has)."""
+    subtree = subtree_ids(user.unit_id) if below is None else list(below)
     units = db.session.scalars(
         select(Unit)
-        .where(or_(Unit.id.in_(subtree_ids(user.unit_id)), Unit.id.in_(ancestor_ids(user.unit_id))))
+        .where(or_(Unit.id.in_(subtree), Unit.id.in_(ancestor_ids(user.unit_id))))
         .order_by(Unit.depth, Unit.name_fold)
     ).all()
     pillars = db.session.scalars(select(Pillar).order_by(Pillar.sort_order)).all()

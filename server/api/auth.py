@@ -19,7 +19,19 @@ from .errors import ApiError
 SEEN_RESOLUTION_SECONDS = 300
 
 
-def device_required(view: Callable[..., Any]) -> Callable[..., Any]:
+def device_required(
+    view: Callable[..., Any] | None = None, *, keep_reading: bool = False
+) -> Callable[..., Any]:
+    """Require a valid device token; ``g.device_id`` and ``g.user_id`` name the caller.
+
+    The device and its user are read in one statement. By default the transaction is then
+    ended, since a push must start its own (see sync.push). ``keep_reading=True`` is for
+    views that only read, and writes only small things of their own (a pull): they go on
+    in the same transaction, so the device and user already loaded are not read again.
+    """
+    if view is None:
+        return functools.partial(device_required, keep_reading=keep_reading)
+
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
@@ -38,7 +50,7 @@ def device_required(view: Callable[..., Any]) -> Callable[..., Any]:
         ):
             device.last_seen_at = now
             db.session.commit()
-        else:
+        elif not keep_reading:
             # End the read transaction: a push must start its own (see sync.push).
             db.session.rollback()
         return view(*args, **kwargs)

@@ -14,7 +14,7 @@ from ..activities.registry import sync_registry
 from ..extensions import db
 from ..models import Device
 from ..models.types import utcnow
-from ..policy import scope_tag
+from ..policy import read_scope, scope_tag
 from . import bp
 from .auth import current_user, device_required
 from .errors import ApiError
@@ -68,27 +68,32 @@ def push_view():
 def _note_outbox(report: dict) -> None:
     """Keep what the phone says of its unsent entries, for staff (one small write, only
     when it changed)."""
-    device = db.session.get(Device, g.device_id)
+    device = db.session.get(Device, g.device_id)  # loaded with the token: no statement
     since = report["oldest"] if report["count"] else None
     if (device.pending_count, device.pending_since) != (report["count"], since):
+        # Written in a short transaction of its own, as before the pull read anything: on
+        # SQLite a long read transaction cannot become a writer once another has written.
+        db.session.rollback()
+        device = db.session.get(Device, g.device_id)
         device.pending_count, device.pending_since = report["count"], since
         db.session.commit()
 
 
 @bp.post("/sync/pull")
-@device_required
+@device_required(keep_reading=True)
 def pull_view():
     data = PullRequestSchema().load(json_body())
     _same_device(data["device_id"])
     if data["outbox"] is not None:
         _note_outbox(data["outbox"])
     user = current_user()
+    scope = read_scope(user)
     try:
         page = pull(
             db.session(),
             sync_registry(),
-            scope=user,
-            scope_tag=scope_tag(user),
+            scope=scope,
+            scope_tag=scope_tag(user, scope),
             cursor=data["cursor"],
             limit=data["limit"],
         )
@@ -98,7 +103,7 @@ def pull_view():
     # Reference data is checked where a device is sure to read it: on the page that starts
     # a full download and on the page that ends a pull (not on the nine in between).
     if data["cursor"] is None or not page.has_more:
-        digest, reference = reference_for(user)
+        digest, reference = reference_for(user, scope.unit_ids)
         if data["reference"] != digest:
             extra = {"reference": reference}
     db.session.rollback()

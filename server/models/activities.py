@@ -45,6 +45,12 @@ STATUS_LABELS = {
 }
 
 
+def search_fold_of(title: str | None, place: str | None) -> str:
+    """What ``search_fold`` holds for this title and place (kept by the model on every ORM
+    write, and by writers that insert rows without the ORM)."""
+    return fold(f"{title or ''} {place or ''}")
+
+
 class Activity(db.Model):
     __tablename__ = "activities"
     __table_args__ = (
@@ -110,9 +116,9 @@ class Activity(db.Model):
 
     @validates("title", "place")
     def _keep_fold(self, key: str, value: str) -> str:
-        title = value if key == "title" else (self.title or "")
-        place = value if key == "place" else (self.place or "")
-        self.search_fold = fold(f"{title} {place}")
+        title = value if key == "title" else self.title
+        place = value if key == "place" else self.place
+        self.search_fold = search_fold_of(title, place)
         return value
 
     @property
