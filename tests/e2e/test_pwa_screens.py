@@ -38,6 +38,7 @@ def test_the_entry_form_checks_on_the_phone_and_sends_every_field(world, live_se
     page.fill("#f-members_count", "-3")
     page.fill("#f-volunteer_hours", "abc")
     page.click("#save")
+    page.wait_for_selector("#err-title:not(:empty)")
     assert page.inner_text("#err-title") == "Không được để trống"
     assert "dd/mm/yyyy" in page.inner_text("#err-starts_on")
     assert page.inner_text("#err-members_count") == "Không được nhỏ hơn 0"
@@ -52,6 +53,7 @@ def test_the_entry_form_checks_on_the_phone_and_sends_every_field(world, live_se
     page.fill("#f-volunteer_hours", "48,5")
     page.fill("#f-q-dossiers_land", "2.5")
     page.click("#save")
+    page.wait_for_selector("#err-ends_on:not(:empty)")
     assert "sau hoặc bằng ngày bắt đầu" in page.inner_text("#err-ends_on")
     assert page.inner_text("#err-q-dossiers_land") == "Phải là số nguyên"
 
