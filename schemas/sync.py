@@ -6,6 +6,7 @@ record is that mutation's ``rejected`` answer, not the whole batch's failure.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
@@ -54,6 +55,72 @@ class MutationSchema(_Strict):
 class PushRequestSchema(_Strict):
     device_id = f.UUID(required=True)
     mutations = fields.List(fields.Nested(MutationSchema), required=True)
+
+
+_MUTATION_KEYS = frozenset(MutationSchema().fields)
+_MUTATION_REQUIRED = frozenset(k for k, v in MutationSchema().fields.items() if v.required)
+
+
+def _plain_text(value: Any, max_length: int) -> bool:
+    # ASCII that is already trimmed: what the schema's String would return unchanged.
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and value.isascii()
+        and value == value.strip()
+    )
+
+
+def _uuid_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _whole(value: Any, low: int, high: int | None = None) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= low
+        and (high is None or value <= high)
+    )
+
+
+def _plain_mutation(m: Any) -> bool:
+    if not isinstance(m, dict) or not _MUTATION_REQUIRED <= m.keys() <= _MUTATION_KEYS:
+        return False
+    base, record, changed = m.get("base_version"), m.get("record"), m.get("changed")
+    return (
+        _whole(m["n"], 1, 2**62)
+        and _plain_text(m["collection"], 40)
+        and m["op"] in ("upsert", "delete")
+        and _uuid_text(m["id"])
+        and (base is None or _whole(base, 0))
+        and (record is None or isinstance(record, dict))
+        and (m["op"] != "upsert" or bool(record))
+        and (
+            changed is None
+            or (isinstance(changed, list) and all(_plain_text(c, MAX_FIELD_NAME) for c in changed))
+        )
+    )
+
+
+def plainly_valid_push(raw: Any) -> bool:
+    """True when a push envelope is well-formed in the ordinary way, so
+    :class:`PushRequestSchema` need not run (it costs ~10 ms for 200 mutations, 5 % of a
+    push). False means only "let the schema judge and explain": this check accepts a
+    subset of what the schema accepts, never more (``tests/schemas/test_sync_envelope``)."""
+    return (
+        isinstance(raw, dict)
+        and raw.keys() == {"device_id", "mutations"}
+        and _uuid_text(raw["device_id"])
+        and isinstance(raw["mutations"], list)
+        and all(_plain_mutation(m) for m in raw["mutations"])
+    )
 
 
 class DeviceSignInSchema(_Strict):

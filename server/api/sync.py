@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app, g, jsonify
 
-from schemas.sync import MAX_MUTATIONS, PullRequestSchema, PushRequestSchema
+from schemas.sync import (
+    MAX_MUTATIONS,
+    PullRequestSchema,
+    PushRequestSchema,
+    plainly_valid_push,
+)
 from sync.errors import BadBatch, ResyncRequired, SyncRefusal
 from sync.pull import pull
 from sync.push import begin_write, push
@@ -45,15 +52,18 @@ def push_view():
             f"At most {MAX_MUTATIONS} mutations per push",
             limit=MAX_MUTATIONS,
         )
-    data = PushRequestSchema().load(raw)
-    _same_device(data["device_id"])
+    if plainly_valid_push(raw):
+        device_id = uuid.UUID(raw["device_id"])
+    else:
+        device_id = PushRequestSchema().load(raw)["device_id"]
+    _same_device(device_id)
     begin_write(db.session())
     user = current_user()
     try:
         outcome = push(
             db.session(),
             sync_registry(),
-            device_id=data["device_id"],
+            device_id=device_id,
             actor=user,
             actor_key=f"user:{user.id}",
             mutations=raw["mutations"],
