@@ -72,7 +72,6 @@ import re
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -90,7 +89,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sync_bench import BIN, HOST, Server, run  # noqa: E402
+from bench.sync_bench import BIN, HOST, Server, cpu_model, run, sh  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -1075,20 +1074,7 @@ def app_marks_ready() -> bool:
 def describe(browser_version: str) -> str:
     """Machine, browser, date and code state, so a table can be traced back to a run."""
 
-    def sh(*cmd: str) -> str:
-        try:
-            return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return "?"
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
+    cpu = cpu_model()
     dirty = sh("git", "status", "--porcelain").splitlines()
     debian = sh(CHROMIUM, "--version").splitlines()
     return "\n".join(

@@ -1097,19 +1097,18 @@ def bench_backend(backend: str, scale: Scale) -> Outcome:
     return o
 
 
-def describe_run(args: argparse.Namespace, scale: Scale) -> str:
-    """Machine, date and code state, so that a table can be traced back to a run."""
-    import hashlib
+def sh(*cmd: str) -> str:
+    """A command's output in the repository, or "?" where it cannot run."""
+    try:
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def cpu_model() -> str:
     import platform
-    import sqlite3
 
-    def sh(*cmd: str) -> str:
-        try:
-            return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return "?"
-
-    cpu = next(
+    return next(
         (
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -1117,6 +1116,15 @@ def describe_run(args: argparse.Namespace, scale: Scale) -> str:
         ),
         platform.processor() or "?",
     )
+
+
+def describe_run(args: argparse.Namespace, scale: Scale) -> str:
+    """Machine, date and code state, so that a table can be traced back to a run."""
+    import hashlib
+    import platform
+    import sqlite3
+
+    cpu = cpu_model()
     mem_kb = next(
         int(line.split()[1])
         for line in Path("/proc/meminfo").read_text().splitlines()
