@@ -126,6 +126,15 @@ def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_
     sign_in(page, "hoa")
     page.context.set_offline(True)
     record_activity(page, "Câu lạc bộ", type="clb_can_bo_tre")
+    # Edited again before it is sent: the second entry is refused only because the first
+    # was, and the person must still see the first one's reason.
+    open_activity(page, "Câu lạc bộ")
+    page.click("#edit")
+    page.wait_for_selector("#activity-form")
+    page.fill("#f-place", "Nhà văn hoá xóm")
+    page.click("#save")
+    page.wait_for_selector("#records")
+    assert outbox_count(page) == 2
     with world.app.app_context():  # the province retires the type meanwhile
         db.session.execute(
             update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
@@ -150,7 +159,9 @@ def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_
     assert "bị từ chối" not in status(page)
     with world.app.app_context():
         stored = db.session.scalars(select(Activity)).all()
-        assert [(a.title, a.type.code) for a in stored] == [("Câu lạc bộ", "thi_dua")]
+        assert [(a.title, a.type.code, a.place) for a in stored] == [
+            ("Câu lạc bộ", "thi_dua", "Nhà văn hoá xóm")
+        ]
 
 
 def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_in_again(
@@ -172,6 +183,7 @@ def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_
     page.wait_for_selector("#revoked", timeout=20000)
     assert "2 mục chưa gửi" in page.inner_text("#revoked")
     assert outbox_count(page) == 2
+    assert "sẽ thử lại" not in status(page)  # nothing will be retried until the person signs in
     screenshot(page, "pwa-revoked")
     page.reload()
     page.wait_for_selector("#revoked")

@@ -45,11 +45,18 @@ export function open() {
           opening = null;
           if (typeof self.dispatchEvent === "function") self.dispatchEvent(new Event("sodoan-db-closed"));
         };
+        // The browser closes a connection itself when the disk fails or fills up: the
+        // next call opens a new one rather than fail on this one for ever.
+        db.onclose = () => {
+          if (opening && opening.db === db) opening = null;
+        };
+        opening.db = db;
         resolve(db);
       };
       req.onerror = () => {
         opening = null;
-        reject(req.error);
+        // A full disk makes the browser fail to open the store at all.
+        reject(fullOr(req.error));
       };
       req.onblocked = () => {
         if (typeof self.dispatchEvent === "function") self.dispatchEvent(new Event("sodoan-db-blocked"));
@@ -68,25 +75,45 @@ function done(tx) {
   });
 }
 
+/**
+ * The phone's storage refused: over quota, or the disk is full, which Chromium reports as
+ * an "UnknownError" (an IO error) and by closing the connection, failing whatever else was
+ * under way with a bare AbortError. All of it is one thing to the person: nothing new can
+ * be kept until space is freed; what was kept is still there.
+ */
 function fullOr(err) {
-  return err && err.name === "QuotaExceededError" ? new StorageFull(err.message) : err;
+  return err && ["QuotaExceededError", "UnknownError", "AbortError"].includes(err.name) ? new StorageFull(err.message) : err;
+}
+
+/**
+ * A transaction on an open connection. The browser may have closed the last one (disk
+ * full, storage cleared) between opening and now: then open a new one, once.
+ */
+async function begin(stores, mode = "readonly") {
+  for (let attempt = 0; ; attempt += 1) {
+    const db = await open();
+    try {
+      return db.transaction(stores, mode);
+    } catch (err) {
+      if (err.name !== "InvalidStateError" || attempt > 0) throw err;
+      if (opening && opening.db === db) opening = null;
+    }
+  }
 }
 
 function result(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onerror = () => reject(fullOr(req.error));
   });
 }
 
 export async function getMeta(key) {
-  const db = await open();
-  return result(db.transaction("meta").objectStore("meta").get(key));
+  return result((await begin("meta")).objectStore("meta").get(key));
 }
 
 export async function setMeta(values) {
-  const db = await open();
-  const tx = db.transaction("meta", "readwrite");
+  const tx = await begin("meta", "readwrite");
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) tx.objectStore("meta").delete(key);
     else tx.objectStore("meta").put(value, key);
@@ -95,18 +122,15 @@ export async function setMeta(values) {
 }
 
 export async function all(store) {
-  const db = await open();
-  return result(db.transaction(store).objectStore(store).getAll());
+  return result((await begin(store)).objectStore(store).getAll());
 }
 
 export async function get(store, key) {
-  const db = await open();
-  return result(db.transaction(store).objectStore(store).get(key));
+  return result((await begin(store)).objectStore(store).get(key));
 }
 
 export async function count(store) {
-  const db = await open();
-  return result(db.transaction(store).objectStore(store).count());
+  return result((await begin(store)).objectStore(store).count());
 }
 
 /** The outbox in mutation order. */
@@ -120,8 +144,7 @@ export async function outbox() {
  * out one number twice. A draft of the form, if any, goes in the same transaction.
  */
 export async function saveLocal(record, mutation, draftKey = null) {
-  const db = await open();
-  const tx = db.transaction(["records", "outbox", "meta", "drafts"], "readwrite");
+  const tx = await begin(["records", "outbox", "meta", "drafts"], "readwrite");
   const meta = tx.objectStore("meta");
   const next = meta.get("next_n");
   next.onsuccess = () => {
@@ -154,8 +177,7 @@ function settled(local, copy) {
  * keeps its local state; the pulled copy is set aside until they are answered (§5).
  */
 export async function applyPage(changes, cursor, reference) {
-  const db = await open();
-  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const tx = await begin(["records", "outbox", "meta"], "readwrite");
   const records = tx.objectStore("records");
   const waiting = tx.objectStore("outbox").index("by_id");
   for (const c of changes) {
@@ -187,10 +209,17 @@ export async function applyPage(changes, cursor, reference) {
  * again as a new entry.
  */
 export async function acknowledge(results) {
-  const db = await open();
-  const tx = db.transaction(["records", "outbox"], "readwrite");
+  const tx = await begin(["records", "outbox"], "readwrite");
   const outboxStore = tx.objectStore("outbox");
   const records = tx.objectStore("records");
+  // What this transaction has already written per record: several answers of one record
+  // (created, then edited, offline) each read it before the first one's write lands.
+  const written = new Map();
+  const keep = (id, rec) => {
+    written.set(id, rec);
+    if (rec === null) records.delete(id);
+    else records.put(rec);
+  };
   for (const r of results) {
     const sentReq = outboxStore.get(r.n);
     sentReq.onsuccess = () => {
@@ -200,7 +229,7 @@ export async function acknowledge(results) {
       const recReq = records.get(r.id); // asked first: requests complete in order
       const left = outboxStore.index("by_id").count(r.id);
       left.onsuccess = () => {
-        const rec = recReq.result;
+        const rec = written.has(r.id) ? written.get(r.id) : recReq.result;
         if (!rec) return;
         let answer = null;
         if (r.status !== "rejected" && r.version != null) {
@@ -212,23 +241,24 @@ export async function acknowledge(results) {
         }
         if (r.status === "rejected") {
           const { _deleting, ...kept } = rec;
-          records.put({
-            ...kept,
-            _pending: left.result > 0,
-            _rejected: { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op },
-          });
+          const blocked = r.reason && r.reason.code === "blocked_by_rejected";
+          // An entry refused only because an earlier one was: the person needs the
+          // earlier one's reason (and its fields), which says what to fix.
+          const rejected = blocked && rec._rejected
+            ? rec._rejected
+            : { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op };
+          keep(r.id, { ...kept, _pending: left.result > 0, _rejected: rejected });
           return;
         }
         if (left.result > 0) {
           // A later entry of the same record still waits: keep its newer local state, but
           // remember the server's copy and version for when it is answered.
-          records.put({ ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
+          keep(r.id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
           return;
         }
         const { _rejected, ...clean } = rec;
         const next = settled(clean, pick(rec._server, answer));
-        if (next === null || (sent.op === "delete" && r.deleted)) records.delete(r.id);
-        else records.put(next);
+        keep(r.id, next === null || (sent.op === "delete" && r.deleted) ? null : next);
       };
     };
   }
@@ -240,8 +270,7 @@ export async function acknowledge(results) {
  * download rebuilds the store. Records with outbox entries stay as they are.
  */
 export async function forgetSynced() {
-  const db = await open();
-  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const tx = await begin(["records", "outbox", "meta"], "readwrite");
   const records = tx.objectStore("records");
   const waiting = tx.objectStore("outbox").index("by_id");
   const cursorReq = records.openCursor();
@@ -261,8 +290,7 @@ export async function forgetSynced() {
 
 /** mutation_gap: number the waiting entries again from what the server expects. */
 export async function renumber(expected) {
-  const db = await open();
-  const tx = db.transaction(["outbox", "meta"], "readwrite");
+  const tx = await begin(["outbox", "meta"], "readwrite");
   const store = tx.objectStore("outbox");
   const req = store.getAll();
   req.onsuccess = () => {
@@ -276,8 +304,7 @@ export async function renumber(expected) {
 
 /** The user gives up a refused change: back to the server's copy, or gone if it has none. */
 export async function discardRejected(id) {
-  const db = await open();
-  const tx = db.transaction("records", "readwrite");
+  const tx = await begin("records", "readwrite");
   const records = tx.objectStore("records");
   const req = records.get(id);
   req.onsuccess = () => {
@@ -294,8 +321,7 @@ export async function discardRejected(id) {
 }
 
 export async function replaceConflicts(conflicts) {
-  const db = await open();
-  const tx = db.transaction("conflicts", "readwrite");
+  const tx = await begin("conflicts", "readwrite");
   const store = tx.objectStore("conflicts");
   store.clear();
   for (const c of conflicts) store.put(c);
@@ -303,8 +329,7 @@ export async function replaceConflicts(conflicts) {
 }
 
 export async function deleteConflict(id) {
-  const db = await open();
-  const tx = db.transaction("conflicts", "readwrite");
+  const tx = await begin("conflicts", "readwrite");
   tx.objectStore("conflicts").delete(id);
   return done(tx);
 }
@@ -314,24 +339,21 @@ export async function getDraft(key) {
 }
 
 export async function putDraft(key, value) {
-  const db = await open();
-  const tx = db.transaction("drafts", "readwrite");
+  const tx = await begin("drafts", "readwrite");
   tx.objectStore("drafts").put(value, key);
   return done(tx);
 }
 
 export async function deleteDraft(key) {
-  const db = await open();
-  const tx = db.transaction("drafts", "readwrite");
+  const tx = await begin("drafts", "readwrite");
   tx.objectStore("drafts").delete(key);
   return done(tx);
 }
 
 /** Sign out: wipe everything. The caller has checked that nothing waits. */
 export async function wipe() {
-  const db = await open();
   const names = ["records", "outbox", "meta", "conflicts", "drafts"];
-  const tx = db.transaction(names, "readwrite");
+  const tx = await begin(names, "readwrite");
   for (const name of names) tx.objectStore(name).clear();
   return done(tx);
 }

@@ -26,6 +26,7 @@ const RETRY_MAX_MS = 15 * 60 * 1000;
 const UPDATE_EVERY_MS = 60 * 60 * 1000;
 
 let syncing = false;
+let storageFull = false; // the last sync could not store what it received
 let failures = 0;
 let timer = null;
 let nextTry = null;
@@ -62,6 +63,14 @@ function route() {
 }
 
 async function showStatus() {
+  try {
+    await paintStatus();
+  } catch (err) {
+    storeFailed(err);
+  }
+}
+
+async function paintStatus() {
   const [waiting, last, error, records, conflicts, upgrade] = await Promise.all([
     store.count("outbox"), store.getMeta("last_sync"), store.getMeta("sync_error"),
     store.all("records"), store.count("conflicts"), store.getMeta("upgrade_required"),
@@ -73,15 +82,17 @@ async function showStatus() {
   if (waiting) parts.push(t("waiting", { n: waiting }));
   if (refused) parts.push(t("rejected_count", { n: refused }));
   if (conflicts) parts.push(t("conflict_count", { n: conflicts }));
+  if (storageFull) parts.push(t("storage_full_short"));
   if (upgrade) parts.push(t("upgrade_required"));
-  else if (!syncing && navigator.onLine && error && nextTry) {
-    parts.push(t("sync_failed", { time: nextTry.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) }));
+  else if (!syncing && navigator.onLine && error) {
+    const time = nextTry && nextTry.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+    parts.push(time ? t("sync_failed", { time }) : t("sync_failed_stopped"));
   }
   if (!waiting && last && !syncing && !(error && navigator.onLine)) {
     parts.push(t("synced_at", { time: new Date(last).toLocaleString("vi-VN") }));
   }
   status.textContent = parts.join(" · ") || t("never_synced");
-  status.className = navigator.onLine ? (refused || conflicts || upgrade ? "attention" : "") : "offline";
+  status.className = navigator.onLine ? (refused || conflicts || upgrade || storageFull ? "attention" : "") : "offline";
   const badge = nav.querySelector("[data-badge]");
   if (badge) badge.textContent = waiting + refused + conflicts ? String(waiting + refused + conflicts) : "";
   // Until a new version is actually waiting, the banner asks the server for one.
@@ -113,6 +124,25 @@ function refresh() {
 }
 
 async function renderNow(soft) {
+  try {
+    await renderScreen(soft);
+  } catch (err) {
+    storeFailed(err);
+  }
+}
+
+/**
+ * The browser cannot read or write the store (a full disk): the screen stays as it is,
+ * and the status line says why nothing changes.
+ */
+function storeFailed(err) {
+  if (!(err instanceof store.StorageFull)) throw err;
+  storageFull = true;
+  status.textContent = t("storage_full_short");
+  status.className = "attention";
+}
+
+async function renderScreen(soft) {
   setLanguage((await store.getMeta("lang")) || "vi");
   app.session = (await store.getMeta("session")) || null;
   const stays = soft && app.session && !app.session.blocked && view.dataset.hash === location.hash;
@@ -145,9 +175,20 @@ function schedule(ms) {
   timer = setTimeout(sync, ms);
 }
 
+function failed(err) {
+  return { ok: false, retry: true, code: err instanceof store.StorageFull ? "storage_full" : String(err) };
+}
+
 async function sync() {
   if (syncing) return;
-  const session = await store.getMeta("session");
+  let session;
+  try {
+    session = await store.getMeta("session");
+  } catch (err) {
+    ended();
+    await settle(failed(err));
+    return;
+  }
   if (!session || session.blocked) return;
   syncing = true;
   await showStatus();
@@ -155,12 +196,22 @@ async function sync() {
   try {
     outcome = await syncNow();
   } catch (err) {
-    outcome = { ok: false, retry: true, code: String(err) };
+    outcome = failed(err);
   } finally {
     syncing = false;
-    // How many syncs this page has finished: lets a test (or a person debugging) see one end.
-    document.body.dataset.syncs = String(Number(document.body.dataset.syncs || 0) + 1);
+    ended();
   }
+  await settle(outcome);
+}
+
+function ended() {
+  // How many syncs this page has finished: lets a test (or a person debugging) see one end.
+  document.body.dataset.syncs = String(Number(document.body.dataset.syncs || 0) + 1);
+}
+
+/** After a sync (or a failed start): plan the next one and redraw. */
+async function settle(outcome) {
+  storageFull = outcome.code === "storage_full";
   if (outcome.ok) {
     failures = 0;
     nextTry = null;
@@ -177,6 +228,11 @@ async function sync() {
     failures += 1;
     const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
     schedule(Math.round(base * (0.5 + Math.random())));
+  } else {
+    // Only the person can go on (signed out, device revoked, app too old): no retry is
+    // planned, and the status line must not promise one.
+    clearTimeout(timer);
+    nextTry = null;
   }
   await refresh();
 }

@@ -12,6 +12,9 @@ const PAGE = 500; // small enough that a dropped 2G link loses little
 /** Why the last sync stopped, as the status line and the sync centre show it. */
 function problemOf(err) {
   if (err instanceof NetworkError) return { code: "network", retry: true };
+  // Nothing is lost (the failed write's transaction left the store as it was), but nothing
+  // new can be kept until the person frees space: tried again later, and said plainly.
+  if (err instanceof store.StorageFull) return { code: "storage_full", retry: true };
   if (err instanceof HttpError) {
     // Everything but these is tried again later (with backoff): an outage, a busy
     // server, or a client bug a later version fixes. These need the person.
@@ -102,7 +105,13 @@ async function refreshConflicts(session) {
 }
 
 async function run() {
-  const session = await store.getMeta("session");
+  let session;
+  try {
+    session = await store.getMeta("session");
+  } catch (err) {
+    if (err instanceof store.StorageFull) return { ok: false, ...problemOf(err) };
+    throw err;
+  }
   if (!session || session.blocked) return { ok: false, code: session ? session.blocked : "signed_out" };
   try {
     await pushAll(session);
@@ -114,8 +123,13 @@ async function run() {
       // Keep every entry; the user signs in again with the same device id (§2).
       await store.setMeta({ session: { ...session, blocked: problem.code } });
     }
-    if (problem.code === "upgrade_required") await store.setMeta({ upgrade_required: true });
-    await store.setMeta({ sync_error: { ...problem, at: new Date().toISOString() } });
+    try {
+      if (problem.code === "upgrade_required") await store.setMeta({ upgrade_required: true });
+      await store.setMeta({ sync_error: { ...problem, at: new Date().toISOString() } });
+    } catch (stored) {
+      // A full store cannot keep the reason either: the caller still hears it.
+      if (!(stored instanceof store.StorageFull)) throw stored;
+    }
     return { ok: false, ...problem };
   }
   await store.setMeta({ last_sync: new Date().toISOString(), sync_error: undefined, upgrade_required: undefined });

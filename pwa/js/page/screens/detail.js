@@ -42,6 +42,7 @@ export async function detailScreen(app, id) {
     ...row(t("f_description"), rec.description),
   ));
   const actions = el("div", { class: "actions" });
+  const problem = el("p", { class: "error", id: "detail-error", role: "alert" });
   if (rec.status === "verified") {
     actions.append(el("p", { class: "hint", text: t("verified_locked") }));
   } else if (!rec._deleting) {
@@ -53,16 +54,22 @@ export async function detailScreen(app, id) {
         onclick: async () => {
           if (!confirm(t("confirm_delete", { title: rec.title }))) return;
           const { _rejected, ...kept } = rec;
-          await store.saveLocal(
-            { ...kept, _pending: true, _deleting: true },
-            { collection: "activities", op: "delete", id: rec.id, base_version: rec.version || null, typed_at: nowWithZone() },
-          );
+          try {
+            await store.saveLocal(
+              { ...kept, _pending: true, _deleting: true },
+              { collection: "activities", op: "delete", id: rec.id, base_version: rec.version || null, typed_at: nowWithZone() },
+            );
+          } catch (err) {
+            if (!(err instanceof store.StorageFull)) throw err;
+            problem.textContent = t("storage_full");
+            return;
+          }
           app.saved();
           app.go("#/");
         },
       }),
     );
   }
-  parts.push(actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
+  parts.push(problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
   return parts;
 }

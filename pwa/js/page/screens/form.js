@@ -190,7 +190,19 @@ export async function formScreen(app, id) {
   let timer = null;
   form.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => store.putDraft(draftKey, { ...collect(), saved_at: new Date().toISOString() }), 300);
+    timer = setTimeout(() => {
+      store.putDraft(draftKey, { ...collect(), saved_at: new Date().toISOString() }).then(
+        () => {
+          if (alert.dataset.full) alert.textContent = alert.dataset.full = "";
+        },
+        (err) => {
+          // The typing stays on screen; the person learns now, not at "Lưu", that the
+          // phone cannot keep it.
+          if (!(err instanceof store.StorageFull)) throw err;
+          alert.textContent = alert.dataset.full = t("storage_full");
+        },
+      );
+    }, 300);
   });
   inputs.type.addEventListener("change", drawQuantities);
 

@@ -22,6 +22,14 @@ function valueText(value, field) {
   return String(value);
 }
 
+/** The last sync's problem in the person's words: the server's, or ours for the phone's own. */
+function whyStopped(problem) {
+  if (problem.message) return said(problem);
+  if (problem.code === "network") return t("offline");
+  if (problem.code === "storage_full") return t("storage_full");
+  return problem.code;
+}
+
 export async function syncScreen(app) {
   const [entries, records, conflicts, lastSync, lastError] = await Promise.all([
     store.outbox(), store.all("records"), store.all("conflicts"), store.getMeta("last_sync"), store.getMeta("sync_error"),
@@ -32,7 +40,7 @@ export async function syncScreen(app) {
 
   parts.push(el("dl", { class: "facts" },
     el("dt", { text: t("last_sync") }), el("dd", { id: "last-sync", text: when(lastSync) }),
-    ...(lastError ? [el("dt", { text: t("last_error") }), el("dd", { id: "last-error", text: lastError.message ? said(lastError) : lastError.code === "network" ? t("offline") : lastError.code })] : []),
+    ...(lastError ? [el("dt", { text: t("last_error") }), el("dd", { id: "last-error", text: whyStopped(lastError) })] : []),
   ));
   parts.push(button(t("sync_now"), { id: "sync-now", onclick: () => app.sync() }));
 
