@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from server.extensions import db
@@ -41,7 +44,8 @@ def test_progress_of_a_total_and_of_an_each_unit_target(app, tree):  # noqa: F81
         # a1 and b1 (under A since July) did something in 2026; a2 did not.
         assert got == {(None, "A"): (2, 5), ("branch", "P"): (2, 3)}
         each = next(p for p in progress_for(a, periods.year(2026)) if p.target.each_kind)
-        assert [(u.code, n) for u, n in each.units] == [("A2", 0), ("A1", 2), ("B1", 2)]
+        # b1 counts on A's page only what it did under A (August), not its May.
+        assert [(u.code, n) for u, n in each.units] == [("A2", 0), ("B1", 1), ("A1", 2)]
         b = db.session.get(Unit, tree["B"])
         assert [(p.done, p.goal) for p in progress_for(b, periods.year(2026))] == [(0, 0)]
         assert progress_for(a, periods.year(2025)) == []
@@ -91,6 +95,39 @@ def test_targets_download(app, tree):  # noqa: F811
     assert lines[1].endswith(",2,3,67%")
     assert [line.split(",")[0] for line in lines[2:]] == [
         "— Chi đoàn a2",
-        "— Chi đoàn a1",
         "— Chi đoàn b1",
+        "— Chi đoàn a1",
     ]
+
+
+def test_a_target_set_above_shows_only_the_readers_part(app, tree):  # noqa: F811
+    """A province target on a district's page counts the district's own contribution,
+    never the province-wide figure (which holds the other districts' activities), and a
+    branch moved in from B counts only what it did once under A — page and exports."""
+    province = signed_in(app, "tinh")
+    for each in ("", "branch"):
+        province.post(
+            f"/reports/{tree['P']}/targets?p=2026",
+            data={"type_id": "0", "each_kind": each, "activities": "10"},
+        )
+    whole = province.get(f"/reports/{tree['P']}/targets?p=2026").get_data(as_text=True)
+    assert "4/10" in whole  # the province's own page: all four 2026 activities
+    district = signed_in(app, "huyen-a")
+    page = district.get(f"/reports/{tree['A']}/targets?p=2026").get_data(as_text=True)
+    assert "4/10" not in page and "3/10" in page
+    assert "Phần của Đoàn xã A" in page
+    # b1's May activity was done under B: on A's page b1 has done one thing, not two.
+    assert "2/10" in page  # a1
+    assert page.count("1/10") == 1  # b1 (A's August activity only)
+    csv = district.get(f"/reports/{tree['A']}/export.csv?p=2026&table=targets")
+    lines = csv.data.decode("utf-8").splitlines()
+    total = next(line for line in lines if line.startswith("10 hoạt động"))
+    assert ",3,10," in total and ",4,10," not in total
+    assert "Phần của Đoàn xã A" in total
+    rows = {line.split(",")[0]: line.split(",")[4] for line in lines if line.startswith("—")}
+    assert rows == {"— Chi đoàn a2": "0", "— Chi đoàn b1": "1", "— Chi đoàn a1": "2"}
+    xlsx = district.get(f"/reports/{tree['A']}/export.xlsx?p=2026&table=targets")
+    ws = load_workbook(io.BytesIO(xlsx.data)).active
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert not any(r[4:6] == [4, 10] for r in cells)
+    assert any(r[4:6] == [3, 10] for r in cells)
