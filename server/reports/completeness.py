@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..units.service import ancestor_ids
 from .periods import Period
-from .service import COUNTED
+from .service import COUNTED, held_under, limited
 
 DEFAULT_FREQUENCY, DEFAULT_DUE_DAY = "monthly", 20
 #: A branch whose phones have not synced for this long is called out as such.
@@ -142,9 +142,15 @@ def _label(b: dict, due: date, today: date) -> tuple[str, str]:
     return "none", "Chưa báo cáo"
 
 
-def completeness(unit: Unit, period: Period, today: date) -> Completeness:
-    """Every branch in ``unit``'s subtree (as it was at the period's end) that was open
-    during the period, in four queries."""
+def completeness(
+    unit: Unit, period: Period, today: date, within: int | None = None
+) -> Completeness:
+    """Every branch in ``unit``'s subtree (as it was at the period's end, and in the
+    reader's, ``within``) that was open during the period, in four queries.
+
+    A branch's activities count only when, on their date, it was in ``unit``'s subtree
+    (and ``within``'s): a branch moved in mid-period is judged, and counted, on what it did
+    here — the same figure as its row on the overview and its own page (decision 44)."""
     schedule = schedule_for(unit)
     due = due_date(period, schedule.due_day)
     end = period.ends_on
@@ -152,7 +158,7 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
     # The child of ``unit`` each branch belongs to: the branch's ancestor one level
     # below ``unit`` (the branch itself when it is a direct child, or ``unit`` when the
     # unit in view is a branch).
-    rows = db.session.execute(
+    rows = (
         select(Unit, own.ancestor_id.label("child_id"))
         .join(whole, and_(whole.descendant_id == Unit.id, whole.ancestor_id == unit.id))
         .join(own, and_(own.descendant_id == Unit.id, _valid(own, end)))
@@ -172,30 +178,31 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
             or_(Unit.closed_on.is_(None), Unit.closed_on > period.starts_on),
         )
         .order_by(Unit.name_fold)
-    ).all()
+    )
+    rows = db.session.execute(limited(rows, Unit.id, end, within, skip=unit.id)).all()
     branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
     ids = list(branches)
 
     typed = case((Activity.recorded_at_suspect.is_(False), Activity.recorded_at))
-    stats = {
-        r.unit_id: r
-        for r in db.session.execute(
-            select(
-                Activity.unit_id,
-                func.count().label("activities"),
-                func.min(typed).label("first_typed"),
-                func.min(Activity.created_at).label("first_received"),
-            )
-            .where(
-                Activity.unit_id.in_(ids),
-                Activity.starts_on >= period.starts_on,
-                Activity.starts_on <= period.ends_on,
-                Activity.deleted_at.is_(None),
-                Activity.status.in_(COUNTED),
-            )
-            .group_by(Activity.unit_id)
+    here = aliased(UnitClosure)
+    counted = (
+        select(
+            Activity.unit_id,
+            func.count().label("activities"),
+            func.min(typed).label("first_typed"),
+            func.min(Activity.created_at).label("first_received"),
         )
-    }
+        .join(here, held_under(here, unit.id, Activity.unit_id, Activity.starts_on))
+        .where(
+            Activity.unit_id.in_(ids),
+            Activity.starts_on >= period.starts_on,
+            Activity.starts_on <= period.ends_on,
+            Activity.deleted_at.is_(None),
+            Activity.status.in_(COUNTED),
+        )
+    )
+    counted = limited(counted, Activity.unit_id, Activity.starts_on, within, skip=unit.id)
+    stats = {r.unit_id: r for r in db.session.execute(counted.group_by(Activity.unit_id))}
     phones = {
         r.unit_id: r
         for r in db.session.execute(

@@ -368,7 +368,7 @@ def completeness_page(unit_id: int):
     choices = periods.choices(_today(), _phases())
     if period is None:
         abort(400, error)
-    c = completeness(unit, period, _today())
+    c = completeness(unit, period, _today(), within=g.user.unit_id)
     return render_template(
         "reports/completeness.html",
         unit=unit,
@@ -617,7 +617,7 @@ def export(unit_id: int, fmt: str):
     elif which == "commendations":
         table = _nominations_table(unit, period)
     elif which == "completeness":
-        table = _completeness_table(completeness(unit, period, _today()))
+        table = _completeness_table(completeness(unit, period, _today(), within=g.user.unit_id))
     elif which in ("units", "types"):
         ov = overview(unit, period, within=g.user.unit_id)
         table = _units_table(ov) if which == "units" else _types_table(ov)
