@@ -1,12 +1,15 @@
 """Who has reported for a period, who on time, and who simply has not synced.
 
 A branch *reported* for a period when at least one of its activities of that period was
-sent up (submitted or verified). It reported *on time* when that entry was typed on the
-phone by the due date — the phone's clock, unless it was flagged implausible — or reached
-the server by then: a branch in a commune without signal is not punished for the
-network. For the branches that have not reported, the state of their phones tells staff
-whether nothing was done or nothing could be sent: when their devices last synced, and
-how many entries wait on them.
+sent up (submitted or verified). It reported *on time* when that entry was *submitted* by
+the due date: the submission typed on the phone by then — the phone's clock, unless it was
+flagged implausible — or reached the server as submitted by then: a branch in a commune
+without signal is not punished for the network. When a draft was typed or uploaded does
+not count (``Activity.submitted_at``/``submitted_typed_at``, decision 45).
+
+For the branches that have not reported, the state of their phones tells staff whether
+nothing was done or nothing could be sent: when their devices last synced, and how many
+entries wait on them.
 """
 
 from __future__ import annotations
@@ -183,14 +186,15 @@ def completeness(
     branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
     ids = list(branches)
 
-    typed = case((Activity.recorded_at_suspect.is_(False), Activity.recorded_at))
+    # Judged by the submission (decision 45), not by when a draft was first typed or
+    # uploaded: a draft typed on the 5th and submitted after the due date is late.
     here = aliased(UnitClosure)
     counted = (
         select(
             Activity.unit_id,
             func.count().label("activities"),
-            func.min(typed).label("first_typed"),
-            func.min(Activity.created_at).label("first_received"),
+            func.min(Activity.submitted_typed_at).label("first_typed"),
+            func.min(Activity.submitted_at).label("first_received"),
         )
         .join(here, held_under(here, unit.id, Activity.unit_id, Activity.starts_on))
         .where(
