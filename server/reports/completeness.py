@@ -85,6 +85,8 @@ class BranchState:
     pending_since: datetime | None
     state: str  # on_time | late | not_due | waiting | silent | no_device | none
     label: str
+    #: The due date this branch is judged by: its nearest schedule at or above it.
+    due: date | None = None
 
     @property
     def reported(self) -> bool:
@@ -149,7 +151,8 @@ def completeness(
     unit: Unit, period: Period, today: date, within: int | None = None
 ) -> Completeness:
     """Every branch in ``unit``'s subtree (as it was at the period's end, and in the
-    reader's, ``within``) that was open during the period, in four queries.
+    reader's, ``within``) that was open during the period, in five queries, each judged
+    by its own nearest schedule.
 
     A branch's activities count only when, on their date, it was in ``unit``'s subtree
     (and ``within``'s): a branch moved in mid-period is judged, and counted, on what it did
@@ -185,6 +188,7 @@ def completeness(
     rows = db.session.execute(limited(rows, Unit.id, end, within, skip=unit.id)).all()
     branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
     ids = list(branches)
+    dues = _due_days(ids, end, DEFAULT_DUE_DAY)
 
     # Judged by the submission (decision 45), not by when a draft was first typed or
     # uploaded: a draft typed on the 5th and submitted after the due date is late.
@@ -232,8 +236,13 @@ def completeness(
             "pending": int(p.pending or 0) if p else 0,
             "pending_since": _aware(p.pending_since) if p else None,
         }
-        state, label = _label(facts, due, today)
-        states.append(BranchState(branch, child_id, state=state, label=label, **facts))
+        branch_due = due_date(period, dues.get(uid, DEFAULT_DUE_DAY))
+        state, label = _label(facts, branch_due, today)
+        if branch_due != due:
+            label = f"{label} (hạn {vn_date(branch_due)})"
+        states.append(
+            BranchState(branch, child_id, state=state, label=label, due=branch_due, **facts)
+        )
     # Not reported first, then by name: the page is a list of whom to call.
     states.sort(key=lambda b: (b.reported, b.unit.name_fold))
 
@@ -251,6 +260,24 @@ def completeness(
         row.on_time += b.state == "on_time"
     children = sorted(by_child.values(), key=lambda r: r.unit.name_fold)
     return Completeness(unit, period, schedule, due, states, children)
+
+
+def _due_days(branch_ids: list[int], on: date, default: int) -> dict[int, int]:
+    """Each branch's due day: the schedule of the nearest unit at or above it (as the tree
+    was on ``on``), in one query — schedules are inherited down the tree (decision 34),
+    so a province's view judges a district's branches by the district's own day."""
+    if not branch_ids:
+        return {}
+    c = aliased(UnitClosure)
+    rows = db.session.execute(
+        select(c.descendant_id, c.distance, ReportingSchedule.due_day)
+        .join(ReportingSchedule, ReportingSchedule.unit_id == c.ancestor_id)
+        .where(c.descendant_id.in_(branch_ids), _valid(c, on))
+        .order_by(c.descendant_id, c.distance.desc())
+    )
+    # Ordered farthest first: the nearest setting is written last and wins.
+    found = {branch: day for branch, _distance, day in rows}
+    return {b: found.get(b, default) for b in branch_ids}
 
 
 def _aware(value: datetime | None) -> datetime | None:

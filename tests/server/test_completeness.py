@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, AuditEvent, Device, Unit, UnitKind
+from server.models import Activity, AuditEvent, Device, ReportingSchedule, Unit, UnitKind
 from server.reports import periods
 from server.reports.completeness import completeness
 from tests import factories as f
@@ -192,3 +192,27 @@ def test_timeliness_is_judged_by_the_submission_not_the_first_draft(app, world):
             ids["b1"]: "late",  # drafted on 05/10, submitted after the 20/11
             ids["b2"]: "on_time",
         }
+
+
+def test_each_branch_is_judged_by_the_nearest_schedule_above_it(app, branches):
+    """A's branches are due on the 25th (A's own setting), B's on the province's 20th —
+    on the province's page as on A's."""
+    with app.app_context():
+        for code, day in (("P", 20), ("A", 25)):
+            db.session.add(
+                ReportingSchedule(unit_id=branches[code], frequency="monthly", due_day=day)
+            )
+        db.session.commit()
+        c = completeness(db.session.get(Unit, branches["P"]), OCTOBER, TODAY)
+        assert c.due == date(2026, 11, 20)
+        dues = {b.unit.code: b.due for b in c.branches}
+        assert dues["a2"] == date(2026, 11, 25) and dues["b1"] == date(2026, 11, 20)
+        states = {b.unit.code: b.state for b in c.branches}
+        assert states["a2"] == "on_time"  # typed 22/11, received 23/11: by A's 25th
+        assert states["b1"] == "late"  # received 24/11, after the province's 20th
+        assert (c.reported, c.on_time) == (3, 2)
+        a2 = next(b for b in c.branches if b.unit.code == "a2")
+        assert a2.label == "Đã báo cáo đúng hạn (hạn 25/11/2026)"
+    province = signed_in(app, "tinh")
+    csv = province.get(f"/reports/{branches['P']}/export.csv?p=2026-10&table=completeness")
+    assert "Chi đoàn a2,1,Đã báo cáo đúng hạn (hạn 25/11/2026)" in csv.data.decode("utf-8")
