@@ -572,7 +572,8 @@ def targets(unit_id: int):
 
 def _targets_table(unit: Unit, period: Period) -> Table:
     rows: list[list[Any]] = []
-    for pr in progress_for(unit, period, within=g.user.unit_id):
+    progress = progress_for(unit, period, within=g.user.unit_id)
+    for pr in progress:
         what = f"{pr.target.activities} hoạt động " + (pr.type.name_vi if pr.type else "(mọi loại)")
         if pr.target.each_kind:
             what = f"Mỗi {UNIT_KIND_LABELS[pr.target.each_kind][0].lower()}: {what}"
@@ -597,6 +598,16 @@ def _targets_table(unit: Unit, period: Period) -> Table:
         period.label,
         ["Chỉ tiêu", "Do đơn vị đặt", "Từ ngày", "Đến ngày", "Đã đạt", "Cần đạt", "Tỷ lệ"],
         rows,
+        # Targets of different kinds do not add up: the totals row counts them.
+        [
+            f"Tổng cộng: {len(progress)} chỉ tiêu ({sum(pr.met for pr in progress)} đã đạt)",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     )
 
 

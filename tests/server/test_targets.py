@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from server.extensions import db
 from server.models import ActivityType, AuditEvent, Unit
@@ -93,11 +93,12 @@ def test_targets_download(app, tree):  # noqa: F811
     lines = resp.data.decode("utf-8").splitlines()
     assert lines[1].startswith("Mỗi chi đoàn: 1 hoạt động (mọi loại),Đoàn xã A,")
     assert lines[1].endswith(",2,3,67%")
-    assert [line.split(",")[0] for line in lines[2:]] == [
+    assert [line.split(",")[0] for line in lines[2:-1]] == [
         "— Chi đoàn a2",
         "— Chi đoàn b1",
         "— Chi đoàn a1",
     ]
+    assert lines[-1] == "Tổng cộng: 1 chỉ tiêu (0 đã đạt),,,,,,"
 
 
 def test_a_target_set_above_shows_only_the_readers_part(app, tree):  # noqa: F811
@@ -131,3 +132,41 @@ def test_a_target_set_above_shows_only_the_readers_part(app, tree):  # noqa: F81
     cells = [[c.value for c in row] for row in ws.iter_rows()]
     assert not any(r[4:6] == [4, 10] for r in cells)
     assert any(r[4:6] == [3, 10] for r in cells)
+
+
+def test_progress_takes_as_many_queries_for_many_targets_as_for_one(app, tree):  # noqa: F811
+    def statements(unit_id: int) -> int:
+        seen = []
+
+        def note(*_args):
+            seen.append(1)
+
+        with app.app_context():
+            engine = db.engine
+            event.listen(engine, "before_cursor_execute", note)
+            try:
+                progress_for(db.session.get(Unit, unit_id), periods.year(2026), within=tree["A"])
+            finally:
+                event.remove(engine, "before_cursor_execute", note)
+            db.session.rollback()
+        return len(seen)
+
+    district = signed_in(app, "huyen-a")
+
+    def target(each: str, n: str) -> None:
+        district.post(
+            f"/reports/{tree['A']}/targets?p=2026",
+            data={"type_id": "0", "each_kind": each, "activities": n},
+        )
+
+    target("", "5")
+    target("branch", "1")
+    with app.app_context():
+        refresh(db.session())
+        db.session.commit()
+    few = statements(tree["A"])
+    for n in range(2, 8):
+        target("", str(n * 3))
+        target("branch", str(n))
+    many = statements(tree["A"])
+    assert many == few <= 10  # the unit, its chain, targets, units, types, 3 counts
