@@ -320,3 +320,11 @@ def test_a_moved_branch_shows_the_same_figures_on_every_page(app, tree):
     province = signed_in(app, "tinh")
     page = province.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
     assert "01/08/2026" in page and "01/05/2026" in page
+
+
+def test_a_lower_units_page_says_whose_days_it_counts(app, tree):
+    district = signed_in(app, "huyen-a")
+    page = district.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
+    assert "vào những ngày đơn vị thuộc Đoàn xã A" in page
+    own = district.get(f"/reports/{tree['A']}?p=2026").get_data(as_text=True)
+    assert "vào những ngày đơn vị thuộc" not in own
