@@ -15,7 +15,10 @@ from typing import Any
 from flask import Flask
 
 from . import security
-from .activities import wire  # noqa: F401  (renders activities as phones receive them)
+from .activities import (
+    submission,  # noqa: F401  (stamps when an entry was sent up)
+    wire,  # noqa: F401  (renders activities as phones receive them)
+)
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
 from .extensions import compress, csrf, db, limiter, migrate

@@ -20,6 +20,7 @@ from ..models import Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
 from ..policy import ReadScope, visible_unit_ids, writable_unit_ids
 from .inserts import insert_activities
+from .submission import stamp_submission
 from .wire import record_fields
 
 #: A phone clock before the movement's phase, or ahead of the server, is implausible.
@@ -143,6 +144,11 @@ class ActivityCollection(Collection):
             )
         obj.updated_by_id = actor.id
         obj.updated_at = now
+        # The phone's clock of the submission is known only when the entry arrives
+        # created as submitted (its recorded_at); a later edit that submits a draft does
+        # not carry the time it was typed (decision 45).
+        typed = obj.recorded_at if created and not obj.recorded_at_suspect else None
+        stamp_submission(obj, now, typed)
 
     def visible(self, scope: User | ReadScope) -> ColumnElement[bool]:
         # The ids themselves, not a subquery: a member's branch is then one unit to the

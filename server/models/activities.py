@@ -99,6 +99,12 @@ class Activity(db.Model):
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when that clock was implausible (before 2015, or ahead of the server's).
     recorded_at_suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the entry was first sent up (status submitted), for timeliness (decision 45):
+    # the server's time it arrived as submitted, and the phone's clock when the submission
+    # was typed (a plausible ``recorded_at`` of an entry created submitted; None when the
+    # phone did not say, e.g. a draft submitted by a later edit). Kept through returns.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_typed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Sync bookkeeping: a version per record (for merges) and the server-assigned change
     # number (for pulls); a delete keeps the row as a tombstone.

@@ -1,12 +1,15 @@
 """Who has reported for a period, who on time, and who simply has not synced.
 
 A branch *reported* for a period when at least one of its activities of that period was
-sent up (submitted or verified). It reported *on time* when that entry was typed on the
-phone by the due date — the phone's clock, unless it was flagged implausible — or reached
-the server by then: a branch in a commune without signal is not punished for the
-network. For the branches that have not reported, the state of their phones tells staff
-whether nothing was done or nothing could be sent: when their devices last synced, and
-how many entries wait on them.
+sent up (submitted or verified). It reported *on time* when that entry was *submitted* by
+the due date: the submission typed on the phone by then — the phone's clock, unless it was
+flagged implausible — or reached the server as submitted by then: a branch in a commune
+without signal is not punished for the network. When a draft was typed or uploaded does
+not count (``Activity.submitted_at``/``submitted_typed_at``, decision 45).
+
+For the branches that have not reported, the state of their phones tells staff whether
+nothing was done or nothing could be sent: when their devices last synced, and how many
+entries wait on them.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from ..models import (
 )
 from ..units.service import ancestor_ids
 from .periods import Period
-from .service import COUNTED
+from .service import COUNTED, held_under, limited
 
 DEFAULT_FREQUENCY, DEFAULT_DUE_DAY = "monthly", 20
 #: A branch whose phones have not synced for this long is called out as such.
@@ -82,6 +85,8 @@ class BranchState:
     pending_since: datetime | None
     state: str  # on_time | late | not_due | waiting | silent | no_device | none
     label: str
+    #: The due date this branch is judged by: its nearest schedule at or above it.
+    due: date | None = None
 
     @property
     def reported(self) -> bool:
@@ -142,9 +147,16 @@ def _label(b: dict, due: date, today: date) -> tuple[str, str]:
     return "none", "Chưa báo cáo"
 
 
-def completeness(unit: Unit, period: Period, today: date) -> Completeness:
-    """Every branch in ``unit``'s subtree (as it was at the period's end) that was open
-    during the period, in four queries."""
+def completeness(
+    unit: Unit, period: Period, today: date, within: int | None = None
+) -> Completeness:
+    """Every branch in ``unit``'s subtree (as it was at the period's end, and in the
+    reader's, ``within``) that was open during the period, in five queries, each judged
+    by its own nearest schedule.
+
+    A branch's activities count only when, on their date, it was in ``unit``'s subtree
+    (and ``within``'s): a branch moved in mid-period is judged, and counted, on what it did
+    here — the same figure as its row on the overview and its own page (decision 44)."""
     schedule = schedule_for(unit)
     due = due_date(period, schedule.due_day)
     end = period.ends_on
@@ -152,7 +164,7 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
     # The child of ``unit`` each branch belongs to: the branch's ancestor one level
     # below ``unit`` (the branch itself when it is a direct child, or ``unit`` when the
     # unit in view is a branch).
-    rows = db.session.execute(
+    rows = (
         select(Unit, own.ancestor_id.label("child_id"))
         .join(whole, and_(whole.descendant_id == Unit.id, whole.ancestor_id == unit.id))
         .join(own, and_(own.descendant_id == Unit.id, _valid(own, end)))
@@ -172,30 +184,33 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
             or_(Unit.closed_on.is_(None), Unit.closed_on > period.starts_on),
         )
         .order_by(Unit.name_fold)
-    ).all()
+    )
+    rows = db.session.execute(limited(rows, Unit.id, end, within, skip=unit.id)).all()
     branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
     ids = list(branches)
+    dues = _due_days(ids, end, DEFAULT_DUE_DAY)
 
-    typed = case((Activity.recorded_at_suspect.is_(False), Activity.recorded_at))
-    stats = {
-        r.unit_id: r
-        for r in db.session.execute(
-            select(
-                Activity.unit_id,
-                func.count().label("activities"),
-                func.min(typed).label("first_typed"),
-                func.min(Activity.created_at).label("first_received"),
-            )
-            .where(
-                Activity.unit_id.in_(ids),
-                Activity.starts_on >= period.starts_on,
-                Activity.starts_on <= period.ends_on,
-                Activity.deleted_at.is_(None),
-                Activity.status.in_(COUNTED),
-            )
-            .group_by(Activity.unit_id)
+    # Judged by the submission (decision 45), not by when a draft was first typed or
+    # uploaded: a draft typed on the 5th and submitted after the due date is late.
+    here = aliased(UnitClosure)
+    counted = (
+        select(
+            Activity.unit_id,
+            func.count().label("activities"),
+            func.min(Activity.submitted_typed_at).label("first_typed"),
+            func.min(Activity.submitted_at).label("first_received"),
         )
-    }
+        .join(here, held_under(here, unit.id, Activity.unit_id, Activity.starts_on))
+        .where(
+            Activity.unit_id.in_(ids),
+            Activity.starts_on >= period.starts_on,
+            Activity.starts_on <= period.ends_on,
+            Activity.deleted_at.is_(None),
+            Activity.status.in_(COUNTED),
+        )
+    )
+    counted = limited(counted, Activity.unit_id, Activity.starts_on, within, skip=unit.id)
+    stats = {r.unit_id: r for r in db.session.execute(counted.group_by(Activity.unit_id))}
     phones = {
         r.unit_id: r
         for r in db.session.execute(
@@ -221,8 +236,13 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
             "pending": int(p.pending or 0) if p else 0,
             "pending_since": _aware(p.pending_since) if p else None,
         }
-        state, label = _label(facts, due, today)
-        states.append(BranchState(branch, child_id, state=state, label=label, **facts))
+        branch_due = due_date(period, dues.get(uid, DEFAULT_DUE_DAY))
+        state, label = _label(facts, branch_due, today)
+        if branch_due != due:
+            label = f"{label} (hạn {vn_date(branch_due)})"
+        states.append(
+            BranchState(branch, child_id, state=state, label=label, due=branch_due, **facts)
+        )
     # Not reported first, then by name: the page is a list of whom to call.
     states.sort(key=lambda b: (b.reported, b.unit.name_fold))
 
@@ -240,6 +260,24 @@ def completeness(unit: Unit, period: Period, today: date) -> Completeness:
         row.on_time += b.state == "on_time"
     children = sorted(by_child.values(), key=lambda r: r.unit.name_fold)
     return Completeness(unit, period, schedule, due, states, children)
+
+
+def _due_days(branch_ids: list[int], on: date, default: int) -> dict[int, int]:
+    """Each branch's due day: the schedule of the nearest unit at or above it (as the tree
+    was on ``on``), in one query — schedules are inherited down the tree (decision 34),
+    so a province's view judges a district's branches by the district's own day."""
+    if not branch_ids:
+        return {}
+    c = aliased(UnitClosure)
+    rows = db.session.execute(
+        select(c.descendant_id, c.distance, ReportingSchedule.due_day)
+        .join(ReportingSchedule, ReportingSchedule.unit_id == c.ancestor_id)
+        .where(c.descendant_id.in_(branch_ids), _valid(c, on))
+        .order_by(c.descendant_id, c.distance.desc())
+    )
+    # Ordered farthest first: the nearest setting is written last and wins.
+    found = {branch: day for branch, _distance, day in rows}
+    return {b: found.get(b, default) for b in branch_ids}
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -6,6 +6,11 @@ unit's subtree (the dated closure table): a 2016 figure adds up the way the tree
 the new one after. Counted are activities the branch sent up (submitted or verified, not
 drafts or returned ones), not deleted. Every figure is a handful of grouped queries over
 the per-day totals of :mod:`server.reports.totals`, never a query per unit or activity.
+
+Every figure is also limited to the reader's scope (``within``, the reader's home unit):
+only what was in that unit's subtree *on the activity's date* counts. A branch that moved
+from district B to district A mid-year shows A's staff what it did under A, on its own
+page as in A's table, never what it did under B (decision 44).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -106,6 +111,29 @@ def held_on_activity_date(c: Any) -> Any:
     )
 
 
+def held_under(c: Any, ancestor_id: int, unit_id: Any, day: Any) -> Any:
+    """A join condition: the closure row ``c`` puts ``unit_id`` under ``ancestor_id`` on
+    ``day`` (columns or values)."""
+    return and_(
+        c.ancestor_id == ancestor_id,
+        c.descendant_id == unit_id,
+        c.valid_from <= day,
+        or_(c.valid_to.is_(None), c.valid_to > day),
+    )
+
+
+def limited(
+    query: Select, unit_id: Any, day: Any, within: int | None, *, skip: Any = None
+) -> Select:
+    """``query`` keeping only rows whose unit (``unit_id``) was in ``within``'s subtree on
+    ``day``: the reader's scope, applied to every figure. Nothing is added when there is no
+    limit or when ``within`` is ``skip`` (the unit in view itself: its subtree is inside)."""
+    if within is None or within == skip:
+        return query
+    c = aliased(UnitClosure)
+    return query.join(c, held_under(c, within, unit_id, day))
+
+
 def rolled_up(ancestor_ids: list[int], period: Period, *columns: Any) -> Select:
     """``columns`` over the counted activities of ``period`` that were, on their own date,
     in the subtree of one of ``ancestor_ids`` (whose id is ``UnitClosure.ancestor_id``)."""
@@ -179,48 +207,47 @@ def children_of(unit: Unit, period: Period) -> tuple[list[Unit], bool]:
     return units, whole
 
 
-def totals(unit_id: int, period: Period) -> Figures:
-    return Figures.of(db.session.execute(select(*_sums()).where(*_of(T, unit_id, period))).one())
+def totals(unit_id: int, period: Period, within: int | None = None) -> Figures:
+    """``unit_id``'s figures for the period, limited to ``within``'s subtree."""
+    query = limited(
+        select(*_sums()).where(*_of(T, unit_id, period)),
+        T.c.unit_id,
+        T.c.day,
+        within,
+        skip=unit_id,
+    )
+    return Figures.of(db.session.execute(query).one())
 
 
-def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> Overview:
+def overview(
+    unit: Unit,
+    period: Period,
+    trend_period: Period | None = None,
+    within: int | None = None,
+) -> Overview:
     """Everything the overview page and its exports show, from the per-day totals (see
-    :mod:`server.reports.totals`; call its ``refresh`` first)."""
+    :mod:`server.reports.totals`; call its ``refresh`` first), limited to what was in
+    ``within``'s subtree (the reader's home unit) on each day."""
+
+    def scoped(query: Select, table: Any = T) -> Select:
+        return limited(query, table.c.unit_id, table.c.day, within, skip=unit.id)
+
     children, whole = children_of(unit, period)
     by_child: dict[int, Figures] = {}
-    if children and whole:
-        rows = db.session.execute(
-            select(T.c.unit_id, *_sums())
-            .where(
-                T.c.unit_id.in_([u.id for u in children]),
-                T.c.day >= period.starts_on,
-                T.c.day <= period.ends_on,
-            )
-            .group_by(T.c.unit_id)
+    if children:
+        query = select(T.c.unit_id, *_sums()).where(
+            T.c.unit_id.in_([u.id for u in children]),
+            T.c.day >= period.starts_on,
+            T.c.day <= period.ends_on,
         )
-        by_child = {r.unit_id: Figures.of(r) for r in rows}
-    elif children:
-        c = UnitClosure
-        rows = db.session.execute(
-            select(T.c.unit_id, *_sums())
-            .join(
+        if not whole:
+            # A child's row counts only the days it was a child.
+            c = UnitClosure
+            query = query.join(
                 c,
-                and_(
-                    c.descendant_id == T.c.unit_id,
-                    c.ancestor_id == unit.id,
-                    c.distance == 1,
-                    # A child's row counts only the days it was a child.
-                    c.valid_from <= T.c.day,
-                    or_(c.valid_to.is_(None), c.valid_to > T.c.day),
-                ),
+                and_(held_under(c, unit.id, T.c.unit_id, T.c.day), c.distance == 1),
             )
-            .where(
-                T.c.unit_id.in_([u.id for u in children]),
-                T.c.day >= period.starts_on,
-                T.c.day <= period.ends_on,
-            )
-            .group_by(T.c.unit_id)
-        )
+        rows = db.session.execute(scoped(query).group_by(T.c.unit_id))
         by_child = {r.unit_id: Figures.of(r) for r in rows}
     below = set(
         db.session.scalars(
@@ -238,13 +265,16 @@ def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> 
         ).unique()
     }
     by_type_rows = db.session.execute(
-        select(T.c.type_id, *_sums()).where(*_of(T, unit.id, period)).group_by(T.c.type_id)
+        scoped(select(T.c.type_id, *_sums()).where(*_of(T, unit.id, period))).group_by(T.c.type_id)
     ).all()
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for r in db.session.execute(
-        select(Q.c.type_id, Q.c.code, func.sum(Q.c.amount).label("amount"))
-        .where(*_of(Q, unit.id, period))
-        .group_by(Q.c.type_id, Q.c.code)
+        scoped(
+            select(Q.c.type_id, Q.c.code, func.sum(Q.c.amount).label("amount")).where(
+                *_of(Q, unit.id, period)
+            ),
+            Q,
+        ).group_by(Q.c.type_id, Q.c.code)
     ):
         amounts[r.type_id][r.code] = Decimal(str(r.amount or 0))
 
@@ -268,14 +298,14 @@ def overview(unit: Unit, period: Period, trend_period: Period | None = None) -> 
     trend_rows = {
         r.month: Figures.of(r)
         for r in db.session.execute(
-            select(month, *_sums()).where(*_of(T, unit.id, trend_period)).group_by(month)
+            scoped(select(month, *_sums()).where(*_of(T, unit.id, trend_period))).group_by(month)
         )
     }
     return Overview(
         unit=unit,
         period=period,
         total=total,
-        previous=totals(unit.id, period.previous()),
+        previous=totals(unit.id, period.previous(), within),
         children=[ChildRow(u, by_child.get(u.id, Figures()), u.id in below) for u in children],
         by_pillar=[(p, pillar_figures.get(p.id, Figures())) for p in pillars],
         by_type=type_rows,
@@ -295,12 +325,18 @@ def activities_of(
     *,
     latest: int | None = None,
     ids: list[uuid.UUID] | None = None,
+    within: int | None = None,
 ) -> list[Activity]:
     """The counted activities of a unit's subtree in the period (a branch's drill-down),
-    oldest first; only the ``latest`` ones, or only those among ``ids``, when asked."""
-    query = rolled_up([unit.id], period, Activity).options(
-        joinedload(Activity.unit), joinedload(Activity.type)
-    )
+    oldest first, that were in ``within``'s subtree on their date; only the ``latest``
+    ones, or only those among ``ids``, when asked."""
+    query = limited(
+        rolled_up([unit.id], period, Activity),
+        Activity.unit_id,
+        Activity.starts_on,
+        within,
+        skip=unit.id,
+    ).options(joinedload(Activity.unit), joinedload(Activity.type))
     if ids is not None:
         query = query.where(Activity.id.in_(ids))
     if latest is not None:

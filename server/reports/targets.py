@@ -1,20 +1,29 @@
 """Progress against targets, from the per-day totals (see :mod:`server.reports.totals`).
 
-A target set on a unit applies to the units below it too: on a lower unit's page it shows
-the whole's progress (a total target) or how many of the units of its kind *in that lower
-unit's subtree* have met it (an "each unit" target) — rolled up the tree either way.
+A target set on a unit shows on the units below it too, but a page never counts beyond the
+unit in view (decision 35): a total target set above shows *this unit's contribution* to
+it — the province-wide count would hold other districts' activities, which the reader may
+not see — and an "each unit" target counts the units of its kind in this unit's subtree,
+each over the days it was in that subtree. Every count is further limited to the reader's
+scope (``within``), like every other figure (decision 44).
+
+Whatever the number of targets, progress is five queries: the targets, their units, the
+types, the units concerned by "each unit" targets, and one grouped count per kind of target.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import ActivityType, Target, Unit, UnitClosure, report_totals
 from ..units.service import ancestor_ids
 from .periods import Period
+from .service import held_under, limited
 
 
 @dataclass
@@ -28,6 +37,8 @@ class Progress:
     goal: int
     #: For "each unit" targets: (unit, activities) of each unit concerned, worst first.
     units: list[tuple[Unit, int]]
+    #: The unit in view, whose subtree ``done`` counts.
+    unit: Unit | None = None
 
     @property
     def percent(self) -> int:
@@ -37,25 +48,51 @@ class Progress:
     def met(self) -> bool:
         return self.goal > 0 and self.done >= self.goal
 
+    @property
+    def is_share(self) -> bool:
+        """A total target set above the unit in view: ``done`` is this unit's part of
+        the whole's goal, not the whole's progress."""
+        return (
+            self.target.each_kind is None
+            and self.unit is not None
+            and self.set_at_unit.id != self.unit.id
+        )
 
-def _count(unit_ids: list[int], target: Target) -> dict[int, int]:
+
+def _counts(
+    targets: list[Target], unit_ids: list[int], under: int | None, within: int | None
+) -> dict[tuple[int, int], int]:
+    """Activities per (target, unit) over each target's dates and type, in one query.
+    With ``under``, a unit's days count only while it was in ``under``'s subtree; with
+    ``within``, only while it was in the reader's."""
+    if not targets or not unit_ids:
+        return {}
     t = report_totals
     query = (
-        select(t.c.unit_id, func.sum(t.c.activities))
-        .where(
-            t.c.unit_id.in_(unit_ids),
-            t.c.day >= target.starts_on,
-            t.c.day <= target.ends_on,
+        select(Target.id, t.c.unit_id, func.sum(t.c.activities))
+        .select_from(t)
+        .join(
+            Target,
+            and_(
+                t.c.day >= Target.starts_on,
+                t.c.day <= Target.ends_on,
+                or_(Target.type_id.is_(None), Target.type_id == t.c.type_id),
+            ),
         )
-        .group_by(t.c.unit_id)
+        .where(Target.id.in_([x.id for x in targets]), t.c.unit_id.in_(unit_ids))
     )
-    if target.type_id is not None:
-        query = query.where(t.c.type_id == target.type_id)
-    return {uid: int(n or 0) for uid, n in db.session.execute(query)}
+    if under is not None:
+        c = aliased(UnitClosure)
+        query = query.join(c, held_under(c, under, t.c.unit_id, t.c.day))
+    query = limited(query, t.c.unit_id, t.c.day, within, skip=under)
+    rows = db.session.execute(query.group_by(Target.id, t.c.unit_id))
+    return {(tid, uid): int(n or 0) for tid, uid, n in rows}
 
 
-def progress_for(unit: Unit, period: Period) -> list[Progress]:
-    """Targets set on ``unit`` or above it for periods overlapping ``period``."""
+def progress_for(unit: Unit, period: Period, within: int | None = None) -> list[Progress]:
+    """Targets set on ``unit`` or above it for periods overlapping ``period``, with their
+    progress counted over ``unit``'s subtree only, limited to ``within``'s (the reader's
+    home unit) — see the module's docstring."""
     chain = list(db.session.scalars(ancestor_ids(unit.id)))
     targets = db.session.scalars(
         select(Target)
@@ -66,34 +103,50 @@ def progress_for(unit: Unit, period: Period) -> list[Progress]:
         )
         .order_by(Target.starts_on, Target.id)
     ).all()
+    if not targets:
+        return []
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(chain)))}
     types = {t.id: t for t in db.session.scalars(select(ActivityType))}
+    totals = [x for x in targets if x.each_kind is None]
+    each = [x for x in targets if x.each_kind is not None]
+
+    # The units of each "each unit" target: of its kind, in the subtree (and the
+    # reader's) as it stood at the target's end, open during it.
+    concerned: dict[int, list[Unit]] = defaultdict(list)
+    if each:
+        c = aliased(UnitClosure)
+        query = (
+            select(Target.id, Unit)
+            .select_from(Target)
+            .join(Unit, Unit.kind == Target.each_kind)
+            .join(c, held_under(c, unit.id, Unit.id, Target.ends_on))
+            .where(
+                Target.id.in_([x.id for x in each]),
+                Unit.opened_on <= Target.ends_on,
+                or_(Unit.closed_on.is_(None), Unit.closed_on > Target.starts_on),
+            )
+            .order_by(Target.id, Unit.name_fold)
+        )
+        query = limited(query, Unit.id, Target.ends_on, within, skip=unit.id)
+        for tid, u in db.session.execute(query):
+            concerned[tid].append(u)
+
+    done = _counts(totals, [unit.id], None, within if within != unit.id else None)
+    ids = sorted({u.id for us in concerned.values() for u in us})
+    by_unit = _counts(each, ids, unit.id, within)
+
     out = []
     for target in targets:
         kind_type = types.get(target.type_id) if target.type_id else None
+        set_at = units[target.unit_id]
         if target.each_kind is None:
-            # The whole the target was set for (the unit above, when set above).
-            done = _count([target.unit_id], target).get(target.unit_id, 0)
-            out.append(
-                Progress(target, kind_type, units[target.unit_id], done, target.activities, [])
-            )
+            n = done.get((target.id, unit.id), 0)
+            out.append(Progress(target, kind_type, set_at, n, target.activities, [], unit))
             continue
-        c = UnitClosure
-        concerned = db.session.scalars(
-            select(Unit)
-            .join(c, c.descendant_id == Unit.id)
-            .where(
-                c.ancestor_id == unit.id,
-                c.valid_from <= target.ends_on,
-                or_(c.valid_to.is_(None), c.valid_to > target.ends_on),
-                Unit.kind == target.each_kind,
-                Unit.opened_on <= target.ends_on,
-                or_(Unit.closed_on.is_(None), Unit.closed_on > target.starts_on),
-            )
-            .order_by(Unit.name_fold)
-        ).all()
-        counts = _count([u.id for u in concerned], target) if concerned else {}
-        rows = sorted(((u, counts.get(u.id, 0)) for u in concerned), key=lambda r: r[1])
+        rows = sorted(
+            ((u, by_unit.get((target.id, u.id), 0)) for u in concerned[target.id]),
+            key=lambda r: r[1],
+        )
         met = sum(1 for _, n in rows if n >= target.activities)
-        out.append(Progress(target, kind_type, units[target.unit_id], met, len(rows), rows))
+        out.append(Progress(target, kind_type, set_at, met, len(rows), rows, unit))
     return out

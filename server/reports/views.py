@@ -182,14 +182,14 @@ def show(unit_id: int):
             "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
         ), 400
     refresh(db.session())  # commits: ``unit`` reloads itself on next use
-    ov = overview(unit, period, _trend_period(period))
+    ov = overview(unit, period, _trend_period(period), within=g.user.unit_id)
     trend = _bars([(m[5:] + "/" + m[2:4], float(f.activities)) for m, f in ov.trend])
     pillars = _bars(
         [(p.name_vi.replace("Trách nhiệm với ", ""), float(f.activities)) for p, f in ov.by_pillar],
         width=420,
     )
     types = _hbars([(r.type.name_vi, float(r.figures.activities)) for r in ov.by_type])
-    activities = activities_of(unit, period) if not ov.children else []
+    activities = activities_of(unit, period, within=g.user.unit_id) if not ov.children else []
     return render_template(
         "reports/show.html",
         unit=unit,
@@ -263,7 +263,7 @@ def _types_table(ov: Overview) -> Table:
 
 
 def _activities_table(unit: Unit, period: Period) -> Table:
-    items = activities_of(unit, period)
+    items = activities_of(unit, period, within=g.user.unit_id)
     rows = [
         [
             vn_date(a.starts_on),
@@ -368,7 +368,7 @@ def completeness_page(unit_id: int):
     choices = periods.choices(_today(), _phases())
     if period is None:
         abort(400, error)
-    c = completeness(unit, period, _today())
+    c = completeness(unit, period, _today(), within=g.user.unit_id)
     return render_template(
         "reports/completeness.html",
         unit=unit,
@@ -457,7 +457,9 @@ def commendations(unit_id: int):
             chosen = {uuid.UUID(v) for v in request.form.getlist("activities")}
         except ValueError:
             abort(404)
-        backing = activities_of(unit, period, ids=list(chosen)) if chosen else []
+        backing = (
+            activities_of(unit, period, ids=list(chosen), within=g.user.unit_id) if chosen else []
+        )
         if len(backing) != len(chosen):
             abort(404)  # an activity outside this unit's subtree or period
         if form.validate_on_submit():
@@ -494,7 +496,9 @@ def commendations(unit_id: int):
         choices=periods.choices(_today(), _phases()),
         nominations=_nominations(unit, period),
         # The most recent ones to choose from; a province's year holds far too many.
-        candidates=list(reversed(activities_of(unit, period, latest=CANDIDATES))),
+        candidates=list(
+            reversed(activities_of(unit, period, latest=CANDIDATES, within=g.user.unit_id))
+        ),
         form=form,
         kinds=NOMINATION_KINDS,
     )
@@ -559,7 +563,7 @@ def targets(unit_id: int):
         trail=_trail(unit),
         period=period,
         choices=periods.choices(_today(), _phases()),
-        progress=progress_for(unit, period),
+        progress=progress_for(unit, period, within=g.user.unit_id),
         kinds=UNIT_KIND_LABELS,
         form=form,
         may_set=may_set,
@@ -568,10 +572,13 @@ def targets(unit_id: int):
 
 def _targets_table(unit: Unit, period: Period) -> Table:
     rows: list[list[Any]] = []
-    for pr in progress_for(unit, period):
+    progress = progress_for(unit, period, within=g.user.unit_id)
+    for pr in progress:
         what = f"{pr.target.activities} hoạt động " + (pr.type.name_vi if pr.type else "(mọi loại)")
         if pr.target.each_kind:
             what = f"Mỗi {UNIT_KIND_LABELS[pr.target.each_kind][0].lower()}: {what}"
+        if pr.is_share:
+            what = f"{what} — Phần của {unit.name}"
         rows.append(
             [
                 what,
@@ -591,6 +598,16 @@ def _targets_table(unit: Unit, period: Period) -> Table:
         period.label,
         ["Chỉ tiêu", "Do đơn vị đặt", "Từ ngày", "Đến ngày", "Đã đạt", "Cần đạt", "Tỷ lệ"],
         rows,
+        # Targets of different kinds do not add up: the totals row counts them.
+        [
+            f"Tổng cộng: {len(progress)} chỉ tiêu ({sum(pr.met for pr in progress)} đã đạt)",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     )
 
 
@@ -611,9 +628,9 @@ def export(unit_id: int, fmt: str):
     elif which == "commendations":
         table = _nominations_table(unit, period)
     elif which == "completeness":
-        table = _completeness_table(completeness(unit, period, _today()))
+        table = _completeness_table(completeness(unit, period, _today(), within=g.user.unit_id))
     elif which in ("units", "types"):
-        ov = overview(unit, period)
+        ov = overview(unit, period, within=g.user.unit_id)
         table = _units_table(ov) if which == "units" else _types_table(ov)
     else:
         abort(404)

@@ -1059,6 +1059,9 @@ class _Planner:
             "updated_by_id": reviewer if reviewed_at else created_by,
             "updated_at": reviewed_at or created_at,
             "recorded_at": recorded_at,
+            # Entered on the phone as sent up: the submission is the typing and the upload.
+            "submitted_at": created_at if status != ActivityStatus.DRAFT else None,
+            "submitted_typed_at": recorded_at if status != ActivityStatus.DRAFT else None,
             "version": 1,
         }
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import AuditEvent, Device, Unit, UnitKind
+from server.models import Activity, AuditEvent, Device, ReportingSchedule, Unit, UnitKind
 from server.reports import periods
 from server.reports.completeness import completeness
 from tests import factories as f
-from tests.world import signed_in
+from tests.world import activity_record, signed_in
 
 OCTOBER = periods.month(2026, 10)
 TODAY = date(2026, 11, 27)
@@ -38,8 +38,11 @@ def branches(app):
         closed.closed_on = date(2026, 9, 1)
 
         def entry(unit, typed, received, **kw):
+            # Created as submitted on the phone: its typing and its arrival are the
+            # submission's (as the sync collection stamps them).
             act = f.activity(unit, date(2026, 10, 5), status="submitted", recorded_at=typed, **kw)
-            act.created_at = received
+            act.created_at = act.submitted_at = received
+            act.submitted_typed_at = None if kw.get("recorded_at_suspect") else typed
             return act
 
         entry(units["a1"], at(2026, 11, 18), at(2026, 11, 25))  # typed in time, sent late
@@ -157,3 +160,59 @@ def test_the_page_opens_on_the_last_period_that_ended(app, branches):
     )
     resp = staff.get(f"/reports/{branches['A']}/completeness")
     assert "-Q" in resp.headers["Location"]
+
+
+def test_timeliness_is_judged_by_the_submission_not_the_first_draft(app, world):
+    """Through the real push: a draft typed on 05/10 and submitted by a later edit after
+    the due date is late; an entry created submitted, typed before the due date, is on
+    time however late it reached the server."""
+    ids = world.ids
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    draft_id, sent_id = uuid.uuid4(), uuid.uuid4()
+    october = {"starts_on": "2026-10-05", "ends_on": "2026-10-05"}
+    early = activity_record(ids["b1"], recorded_at="2026-10-05T09:00:00+07:00", **october)
+    hoa.push(hoa.mutation("upsert", draft_id, early))
+    submitted = {**early, "status": "submitted"}
+    answer = hoa.push(
+        hoa.mutation("upsert", draft_id, submitted, base_version=1, changed=["status"])
+    )
+    assert answer["results"][0]["status"] == "applied"
+    typed_in_time = activity_record(
+        ids["b2"], status="submitted", recorded_at="2026-11-18T20:00:00+07:00", **october
+    )
+    minh.push(minh.mutation("upsert", sent_id, typed_in_time))
+    with app.app_context():
+        for activity_id in (draft_id, sent_id):
+            a = db.session.get(Activity, activity_id)
+            assert a.submitted_at is not None and a.submitted_at > at(2026, 11, 20)
+        assert db.session.get(Activity, draft_id).submitted_typed_at is None
+        assert db.session.get(Activity, sent_id).submitted_typed_at == at(2026, 11, 18, 13)
+        c = completeness(db.session.get(Unit, ids["commune"]), OCTOBER, TODAY)
+        assert {b.unit.id: b.state for b in c.branches} == {
+            ids["b1"]: "late",  # drafted on 05/10, submitted after the 20/11
+            ids["b2"]: "on_time",
+        }
+
+
+def test_each_branch_is_judged_by_the_nearest_schedule_above_it(app, branches):
+    """A's branches are due on the 25th (A's own setting), B's on the province's 20th —
+    on the province's page as on A's."""
+    with app.app_context():
+        for code, day in (("P", 20), ("A", 25)):
+            db.session.add(
+                ReportingSchedule(unit_id=branches[code], frequency="monthly", due_day=day)
+            )
+        db.session.commit()
+        c = completeness(db.session.get(Unit, branches["P"]), OCTOBER, TODAY)
+        assert c.due == date(2026, 11, 20)
+        dues = {b.unit.code: b.due for b in c.branches}
+        assert dues["a2"] == date(2026, 11, 25) and dues["b1"] == date(2026, 11, 20)
+        states = {b.unit.code: b.state for b in c.branches}
+        assert states["a2"] == "on_time"  # typed 22/11, received 23/11: by A's 25th
+        assert states["b1"] == "late"  # received 24/11, after the province's 20th
+        assert (c.reported, c.on_time) == (3, 2)
+        a2 = next(b for b in c.branches if b.unit.code == "a2")
+        assert a2.label == "Đã báo cáo đúng hạn (hạn 25/11/2026)"
+    province = signed_in(app, "tinh")
+    csv = province.get(f"/reports/{branches['P']}/export.csv?p=2026-10&table=completeness")
+    assert "Chi đoàn a2,1,Đã báo cáo đúng hạn (hạn 25/11/2026)" in csv.data.decode("utf-8")

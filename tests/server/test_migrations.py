@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -9,7 +11,9 @@ from sqlalchemy import inspect, select
 
 from server.extensions import db
 from server.migrating import CONFIGURE_ARGS, target_metadata
+from server.models import Activity, UnitKind
 from sync.changes import sync_state
+from tests import factories as f
 
 
 def _differences() -> list:
@@ -34,3 +38,38 @@ def test_a_new_database_has_its_own_epoch_and_a_zero_counter(ctx):
     row = db.session.execute(select(sync_state)).one()
     assert row.id == 1 and row.last_change == 0
     assert len(row.epoch) == 36
+
+
+def test_rows_from_before_0010_keep_the_clocks_they_were_judged_by(ctx):
+    """Migration 0010 back-fills when each entry was sent up: its arrival and its typing
+    time (not the implausible one), for entries ever sent up; drafts stay unstamped."""
+    typed = datetime(2026, 11, 18, 9, tzinfo=UTC)
+    branch = f.unit("X1", f.unit("X", None, UnitKind.PROVINCE))
+    rows = {
+        "returned": f.activity(branch, date(2026, 10, 5), status="returned", recorded_at=typed),
+        "draft": f.activity(branch, date(2026, 10, 5), status="draft", recorded_at=typed),
+        "suspect": f.activity(
+            branch,
+            date(2026, 10, 5),
+            status="verified",
+            recorded_at=typed,
+            recorded_at_suspect=True,
+        ),
+    }
+    ids = {name: a.id for name, a in rows.items()}
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="6af10e64edee")
+    upgrade()
+    got = {
+        r.id: r
+        for r in db.session.execute(
+            select(
+                Activity.id, Activity.created_at, Activity.submitted_at, Activity.submitted_typed_at
+            )
+        )
+    }
+    returned, draft, suspect = (got[ids[k]] for k in ("returned", "draft", "suspect"))
+    assert returned.submitted_at == returned.created_at and returned.submitted_typed_at == typed
+    assert draft.submitted_at is None and draft.submitted_typed_at is None
+    assert suspect.submitted_at == suspect.created_at and suspect.submitted_typed_at is None

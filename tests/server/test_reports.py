@@ -26,6 +26,7 @@ from server.models import (
 )
 from server.models.types import utcnow
 from server.reports import periods
+from server.reports.completeness import completeness
 from server.reports.service import overview
 from server.reports.totals import rebuild_all, refresh
 from server.units.service import move_unit
@@ -283,3 +284,47 @@ def test_totals_follow_every_later_change(app, tree):
             (r.unit.code, figures(r.figures)) for r in overview(p, periods.year(2026)).children
         ]
         assert after == before
+
+
+def test_a_moved_branch_shows_the_same_figures_on_every_page(app, tree):
+    """b1 moved from B to A on 01/07/2026 (one activity in May under B, one in August
+    under A). A's staff see, for b1, only what it did under A — in A's table, on b1's own
+    page and its exports, and on the completeness page — and the three agree."""
+    district = signed_in(app, "huyen-a")
+    with app.app_context():
+        refresh(db.session())
+        a = db.session.get(Unit, tree["A"])
+        rows = {r.unit.code: r.figures.activities for r in overview(a, periods.year(2026)).children}
+        assert rows["B1"] == 1
+        b1 = db.session.get(Unit, tree["B1"])
+        mine = overview(b1, periods.year(2026), within=tree["A"])
+        assert figures(mine.total) == (1, 4, 8, Decimal("8.5"), 0)
+        whole = overview(b1, periods.year(2026), within=tree["P"])
+        assert whole.total.activities == 2  # the province's scope held b1 all year
+    page = district.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
+    assert "01/08/2026" in page and "01/05/2026" not in page
+    csv = district.get(f"/reports/{tree['B1']}/export.csv?p=2026&table=activities")
+    text = csv.data.decode("utf-8")
+    assert text.count("\r\n") == 1 + 1 + 1 and "01/05/2026" not in text
+    types = district.get(f"/reports/{tree['B1']}/export.csv?p=2026&table=types")
+    assert types.data.decode("utf-8").splitlines()[-1].startswith("Tổng cộng,,1,0,4,8,8.5")
+    done = district.get(f"/reports/{tree['A']}/export.csv?p=2026&table=completeness")
+    b1_row = next(
+        line for line in done.data.decode("utf-8").splitlines() if line.startswith("Chi đoàn b1")
+    )
+    assert b1_row.split(",")[1] == "1"
+    # The province's reader, on A's completeness page, counts b1's days under A too.
+    with app.app_context():
+        c = completeness(db.session.get(Unit, tree["A"]), periods.year(2026), date(2027, 2, 1))
+        assert {b.unit.code: b.activities for b in c.branches} == {"A1": 2, "A2": 0, "B1": 1}
+    province = signed_in(app, "tinh")
+    page = province.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
+    assert "01/08/2026" in page and "01/05/2026" in page
+
+
+def test_a_lower_units_page_says_whose_days_it_counts(app, tree):
+    district = signed_in(app, "huyen-a")
+    page = district.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
+    assert "vào những ngày đơn vị thuộc Đoàn xã A" in page
+    own = district.get(f"/reports/{tree['A']}?p=2026").get_data(as_text=True)
+    assert "vào những ngày đơn vị thuộc" not in own

@@ -27,7 +27,7 @@ from tests.world import activity_record
 
 REFUSED = "Bị cơ sở dữ liệu từ chối"
 #: Columns that differ between two copies of one logical record by nature.
-OWN = {"id", "change_seq", "created_at", "updated_at", "wire"}
+OWN = {"id", "change_seq", "created_at", "updated_at", "wire", "submitted_at"}
 
 
 def _day(n: int) -> str:
@@ -142,6 +142,7 @@ def _rows(ids: dict[str, uuid.UUID]) -> dict[str, dict]:
         del record["created_at"], record["updated_at"]
         row = {c: getattr(a, c) for c in Activity.__table__.columns.keys() if c not in OWN}
         out[name] = {**row, "record": record, "deleted": a.deleted_at is not None}
+        out[name]["submitted"] = a.submitted_at is not None  # server time: only whether
         out[name]["deleted_at"] = None
     return out
 
@@ -257,6 +258,9 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
     assert rows["new2"]["record"]["title"] == "Mới 2, sửa" and rows["new2"]["version"] == 2
     assert rows["new2"]["field_versions"]["title"] == 2
     assert rows["new5"]["recorded_at_suspect"] is True
+    # Created submitted, on both paths: stamped, without the implausible phone clock.
+    assert rows["new5"]["submitted"] and rows["new5"]["submitted_typed_at"] is None
+    assert not rows["new1"]["submitted"]
     assert rows["new1"]["search_fold"] == "moi 1 cao bang na ma"
     b1 = world.ids["b1"]
     days = {date.fromisoformat(d) for d in ("2026-11-21", _day(2), _day(3), _day(5))}

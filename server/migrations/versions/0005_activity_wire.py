@@ -16,6 +16,12 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+#: The columns of ``activities`` at this revision that the rendering reads.
+THEN = (
+    "id", "unit_id", "type_id", "title", "starts_on", "ends_on", "place", "members_count",
+    "citizens_served", "volunteer_hours", "quantities", "description", "status",
+    "review_comment", "recorded_at", "recorded_at_suspect", "created_at", "updated_at",
+)
 
 
 def upgrade():
@@ -28,10 +34,13 @@ def upgrade():
 
     bind = op.get_bind()
     table = Activity.__table__
+    # Only the columns this revision knows (the model gains columns in later ones), with
+    # the model's types so times come back aware on SQLite too.
+    known = [table.c[name] for name in THEN]
     codes = dict(bind.execute(sa.select(ActivityType.id, ActivityType.code)).all())
     last = None
     while True:
-        query = sa.select(table).order_by(table.c.id).limit(BATCH)
+        query = sa.select(*known).order_by(table.c.id).limit(BATCH)
         if last is not None:
             query = query.where(table.c.id > last)
         rows = bind.execute(query).all()
