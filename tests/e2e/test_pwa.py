@@ -3,11 +3,13 @@ kept in the outbox while offline and sent exactly once when the network is back.
 
 from __future__ import annotations
 
+import tempfile
+
 from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Activity
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import CHROMIUM, PHONE, screenshot
 from tests.e2e.pwa import ready, record_activity, sign_in, status, sync_once, synced
 
 
@@ -59,3 +61,25 @@ def test_recorded_offline_kept_across_reloads_and_sent_once(world, live_server, 
     with world.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Activity)) == 3
     screenshot(page, "pwa-synced")
+
+
+def test_chromium_judges_the_app_installable(live_server, browser):
+    """Chromium's own verdict (manifest, icons, a worker that serves offline). It needs a
+    profile on disk: a browser's throwaway contexts are never offered installation."""
+    with tempfile.TemporaryDirectory() as profile:
+        context = browser.browser_type.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+            service_workers="allow",
+            **PHONE,
+        )
+        try:
+            page = context.new_page()
+            ready(page, live_server)
+            cdp = context.new_cdp_session(page)
+            assert cdp.send("Page.getAppManifest")["errors"] == []
+            assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        finally:
+            context.close()

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from server.extensions import db
 from server.models import Activity, ActivityType
 from sync.tables import sync_state
+from tests import factories as f
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.pwa import (
     open_activity,
@@ -196,6 +197,44 @@ def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_
     assert new_id == device_id  # the same device, so its numbering carried on
 
 
+def test_another_person_cannot_sign_in_over_refused_entries_still_to_fix(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    device_id = page.evaluate(
+        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+    )
+    page.context.set_offline(True)
+    record_activity(page, "Câu lạc bộ", type="clb_can_bo_tre")
+    with world.app.app_context():  # the province retires the type meanwhile
+        db.session.execute(
+            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
+        )
+        db.session.commit()
+    page.context.set_offline(False)
+    page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
+    assert world.phone("hoa").post(f"/api/v1/devices/{device_id}/revoke", {}).status_code == 200
+    page.click("#sync")
+    page.wait_for_selector("#sign-in")
+
+    page.fill("#f-username", "lan")
+    page.fill("#f-password", f.PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#sign-in p.error:has-text('Nông Thị Hoa')")
+    assert "1 mục bị từ chối" in page.inner_text("#sign-in")
+    refused = (
+        "import('/app/js/page/db.js').then(db => db.all('records'))"
+        ".then(rs => rs.filter(r => r._rejected).map(r => r.title))"
+    )
+    assert page.evaluate(refused) == ["Câu lạc bộ"]
+
+    sign_in(page, "hoa")
+    page.wait_for_selector("#status:has-text('1 mục bị từ chối')")
+    assert page.evaluate(refused) == ["Câu lạc bộ"]
+
+
 def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page):
     page = phone_page
     ready(page, live_server)
@@ -233,14 +272,19 @@ def test_resync_required_rebuilds_the_store_and_still_sends_waiting_entries(
     synced(page)
     page.context.set_offline(True)
     record_activity(page, "Chờ gửi")
+    record_activity(page, "Bị từ chối", type="clb_can_bo_tre")
     with world.app.app_context():  # the server's database is restored from another copy
         db.session.execute(delete(Activity).where(Activity.title == "Có trên máy chủ cũ"))
         db.session.execute(update(sync_state).values(epoch=str(uuid.uuid4())))
+        db.session.execute(  # on which this type is retired: the second entry is refused
+            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
+        )
         db.session.commit()
     page.context.set_offline(False)
-    synced(page)
+    page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
+    # The rebuild kept what the person still has to fix, and dropped the rest.
     titles = page.locator("#records strong").all_inner_texts()
-    assert titles == ["Chờ gửi"]
+    assert sorted(titles) == ["Bị từ chối", "Chờ gửi"]
     assert outbox_count(page) == 0
     assert _count(world, title="Chờ gửi") == 1
     cursor = page.evaluate("import('/app/js/page/db.js').then(db => db.getMeta('cursor'))")

@@ -104,6 +104,10 @@ const STRINGS = {
   storage_persisted: ["Dữ liệu được giữ lâu dài", "Data is kept persistently"],
   storage_not_persisted: ["Trình duyệt có thể xoá dữ liệu khi thiếu bộ nhớ", "The browser may clear data when short of space"],
   sign_out: ["Đăng xuất", "Sign out"],
+  other_user_refused: [
+    "Điện thoại còn {n} mục bị từ chối của {name} chưa sửa: {name} cần đăng nhập để sửa hoặc bỏ chúng trước.",
+    "This phone still holds {n} refused entries of {name}: {name} must sign in to fix or discard them first.",
+  ],
   sign_out_refused: [
     "Còn {n} mục chưa gửi: không thể đăng xuất. Hãy đồng bộ trước.",
     "{n} entries are not sent yet: you cannot sign out. Sync first.",

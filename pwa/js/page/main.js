@@ -279,4 +279,9 @@ syncButton.addEventListener("click", sync);
 render().then(() => {
   registerWorker().catch(() => {});
   if (navigator.onLine) sync();
+  // Asked at every start until granted (Chromium decides by how the app is used, so an
+  // early "no" is not final): a persisted store is not cleared when the phone runs short.
+  if (app.session && navigator.storage && navigator.storage.persisted) {
+    navigator.storage.persisted().then((yes) => yes || navigator.storage.persist()).catch(() => {});
+  }
 });

@@ -144,6 +144,15 @@ export async function syncNow() {
   return run();
 }
 
+/** Signing in as someone else would wipe the previous person's refused entries. */
+export class EntriesKept extends Error {
+  constructor(count, user) {
+    super(`${count} refused entries of ${user.full_name || user.username} are kept`);
+    this.count = count;
+    this.user = user;
+  }
+}
+
 /** Sign a device in (§2). Keeps the device id across sign-ins so waiting entries stay its own. */
 export async function signIn(credentials) {
   const previous = await store.getMeta("session");
@@ -162,7 +171,10 @@ export async function signIn(credentials) {
     }
   }
   if (previous && previous.user && previous.user.id !== answer.user.id) {
-    // Another person on this phone: their data must not mix with the last one's.
+    // Another person on this phone: their data must not mix with the last one's. But the
+    // last one's refused entries, still to be fixed, are theirs to keep (as at sign-out).
+    const refused = (await store.all("records")).filter((r) => r._rejected).length;
+    if (refused) throw new EntriesKept(refused, previous.user);
     await store.wipe();
   }
   await store.setMeta({

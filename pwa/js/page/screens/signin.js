@@ -4,7 +4,7 @@
 import { HttpError, NetworkError } from "../api.js";
 import * as store from "../db.js";
 import { said, t } from "../i18n.js";
-import { signIn } from "../sync.js";
+import { EntriesKept, signIn } from "../sync.js";
 import { button, el, field } from "../ui.js";
 
 export async function signInScreen(app) {
@@ -43,6 +43,9 @@ export async function signInScreen(app) {
     } catch (err) {
       if (err instanceof HttpError) error.textContent = said(err.body) || err.message;
       else if (err instanceof NetworkError) error.textContent = t("need_network_sign_in");
+      else if (err instanceof EntriesKept) {
+        error.textContent = t("other_user_refused", { n: err.count, name: err.user.full_name || err.user.username });
+      }
       else throw err;
       return;
     }
