@@ -1,8 +1,11 @@
-"""How dates and times read on the dashboard: Vietnam's time, dd/mm/yyyy."""
+"""How dates, times and numbers read on the dashboard: Vietnam's time, dd/mm/yyyy, and
+numbers written the Vietnamese way (1.234,5: a dot between thousands, a comma before
+decimals)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -22,6 +25,18 @@ def vn_date(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def vn_number(value: int | float | Decimal | None) -> str:
+    """Written as staff write it in a report; decimals only where there are any."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(value))
+    sign = "-" if exact < 0 else ""
+    whole, _, fraction = f"{abs(exact).normalize():f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return sign + grouped + ("," + fraction if fraction else "")
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(vn_datetime)
     app.add_template_filter(vn_date)
+    app.add_template_filter(vn_number)

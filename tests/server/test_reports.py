@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from server.extensions import db
+from server.formatting import vn_number
 from server.models import (
     Activity,
     AuditEvent,
@@ -168,7 +169,9 @@ def test_periods_and_their_previous_of_equal_length():
 def test_the_page_and_the_excel_export_show_the_same_figures(app, tree):
     staff = signed_in(app, "tinh")
     page = staff.get(f"/reports/{tree['P']}?p=2026").get_data(as_text=True)
-    assert "Đoàn xã A" in page and "44.5" in page
+    # Written the Vietnamese way: a comma before decimals (hours, and a type's 1.5 km).
+    assert "Đoàn xã A" in page and ">44,5<" in page and "<strong>1,5</strong>" in page
+    assert "44.5" not in page
     resp = staff.get(f"/reports/{tree['P']}/export.xlsx?p=2026&table=units")
     assert resp.status_code == 200
     assert "attachment" in resp.headers["Content-Disposition"]
@@ -328,3 +331,20 @@ def test_a_lower_units_page_says_whose_days_it_counts(app, tree):
     assert "vào những ngày đơn vị thuộc Đoàn xã A" in page
     own = district.get(f"/reports/{tree['A']}?p=2026").get_data(as_text=True)
     assert "vào những ngày đơn vị thuộc" not in own
+
+
+def test_numbers_read_the_vietnamese_way():
+    assert [vn_number(v) for v in (0, 7, 1234, 1234567, None)] == [
+        "0",
+        "7",
+        "1.234",
+        "1.234.567",
+        "—",
+    ]
+    assert [vn_number(Decimal(v)) for v in ("1234.5", "48.50", "-1234.75", "1E+3", "0.00")] == [
+        "1.234,5",
+        "48,5",
+        "-1.234,75",
+        "1.000",
+        "0",
+    ]
