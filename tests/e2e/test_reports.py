@@ -28,7 +28,7 @@ def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_pat
         page.fill("#to", "2026-12-31")
         page.click("text=Xem khoảng này")
         assert page.inner_text("#total-activities .value") == "4"
-        assert page.inner_text("#total-hours .value") == "44.5"
+        assert page.inner_text("#total-hours .value") == "44,5"
         assert page.locator("svg.chart rect").count() == 12 + 3 + 2  # months, pillars, types
         screenshot(page, "dashboard-report-province")
 
