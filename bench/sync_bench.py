@@ -83,6 +83,7 @@ TARGET_INITIAL_S = 1.0
 TARGET_INITIAL_BYTES = 1_500_000
 TARGET_POLL_BYTES = 300
 TARGET_CONCURRENT_P95_MS = 500.0
+RSS_GROWTH_MB = 30.0  # what "flat" allows from 2,000 to 20,000 records pushed
 
 
 # -- HTTP with byte counting at the socket ---------------------------------------------------
@@ -697,6 +698,22 @@ class CpuMeter:
                 continue  # gone, or not ours to read
         return time.process_time(), workers, backends, busy
 
+    def workers_rss_mb(self) -> float:
+        """Resident memory of gunicorn's workers together (MB): "server memory flat" is
+        read from it before and after pushing ten times as many records."""
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(fields.get("PPid", "0").strip()) == self.master_pid:
+                total += int(fields.get("VmRSS", "0 kB").split()[0])
+        return total / 1024
+
     def describe(self, before: tuple[float, ...], wall: float) -> str:
         after = self.snapshot()
         client, workers, backends, busy = (a - b for a, b in zip(after, before, strict=True))
@@ -733,11 +750,13 @@ def scenario_backlog_and_initial(
     writer.sign_in()
 
     # a. backlog push
+    rss = [meter.workers_rss_mb()]
     cpu = meter.snapshot()
     started = time.perf_counter()
     exchanges = push_all(writer, rng, scale.backlog, scale.batch)
     seconds = time.perf_counter() - started
     cpu_note = meter.describe(cpu, seconds)
+    rss.append(meter.workers_rss_mb())
     up = sum(e.sent for e in exchanges)
     o.rows.append(
         Row(
@@ -790,6 +809,7 @@ def scenario_backlog_and_initial(
         raise errors[0]
     o.extra["fill_seconds"] = time.perf_counter() - started
     o.extra["fill_records"] = rest
+    rss.append(meter.workers_rss_mb())
     expected = {rid for dev in fillers for rid in dev.created}
     if settle is not None:
         # Weeks of entries are behind a real first download, and autovacuum long done with
@@ -830,6 +850,18 @@ def scenario_backlog_and_initial(
             f"b. {scale.initial:,}-record initial pull < {limit / 1e6:g} MB on the wire",
             f"{down / 1e6:.2f} MB ({down:,} B)",
             down < limit,
+        )
+    )
+    rss.append(meter.workers_rss_mb())
+    # Flat: pushing nine times more records (the fill), then serving them all, leaves the
+    # workers about where the first batches left them (allocator slack, no growth per row).
+    growth = max(rss[2:]) - rss[1]
+    o.checks.append(
+        (
+            "server memory flat (gunicorn workers' RSS, MB)",
+            f"start {rss[0]:.0f} → after {scale.backlog:,} pushed {rss[1]:.0f} → after "
+            f"{scale.initial:,} pushed {rss[2]:.0f} → after the initial pull {rss[3]:.0f}",
+            growth < RSS_GROWTH_MB,
         )
     )
     got = reader.seen
@@ -1002,6 +1034,13 @@ def scenario_retry(o: Outcome, port: int, branch: int, scale: Scale, rng: random
     second = dev.new_mutations(rng, scale.retry_batch)
     raw2 = dev.push_body(second)
     _drop_after_send(port, dev, raw2)
+    # Did the server apply the batch whose answer was lost? Then the retry must be answered
+    # from what it kept; if not, applied now. Either way nothing twice: say which it was.
+    time.sleep(0.5)
+    onlooker = Device(port, "bm-retry", branch)
+    onlooker.sign_in()
+    _, seen = onlooker.full_download(scale.page)
+    applied_before_retry = {m["id"] for m in second} <= set(seen)
     ex3 = dev.push(second, raw2)
     ex4 = dev.push(second, raw2)
     exchanges += [ex3, ex4]
@@ -1030,7 +1069,8 @@ def scenario_retry(o: Outcome, port: int, branch: int, scale: Scale, rng: random
     o.checks.append(
         (
             "e. retry after a dropped connection",
-            f"same answer {same_after_drop}, v1 {versions_ok}",
+            f"same answer {same_after_drop}, v1 {versions_ok}, the lost push had "
+            f"{'been applied' if applied_before_retry else 'not been applied'} before the retry",
             same_after_drop and versions_ok,
         )
     )

@@ -243,6 +243,17 @@ def _units_table(ov: Overview) -> Table:
     )
 
 
+def _pillars_table(ov: Overview) -> Table:
+    return Table(
+        "Tổng hợp theo trụ cột “3 trách nhiệm”",
+        ov.unit.name,
+        ov.period.label,
+        ["Trụ cột", *FIGURE_HEADERS],
+        [[pillar.name_vi, *_figures(f)] for pillar, f in ov.by_pillar],
+        ["Tổng cộng", *_figures(ov.total)],
+    )
+
+
 def _types_table(ov: Overview) -> Table:
     rows = []
     for r in ov.by_type:
@@ -629,9 +640,9 @@ def export(unit_id: int, fmt: str):
         table = _nominations_table(unit, period)
     elif which == "completeness":
         table = _completeness_table(completeness(unit, period, _today(), within=g.user.unit_id))
-    elif which in ("units", "types"):
+    elif which in ("units", "types", "pillars"):
         ov = overview(unit, period, within=g.user.unit_id)
-        table = _units_table(ov) if which == "units" else _types_table(ov)
+        table = {"units": _units_table, "types": _types_table, "pillars": _pillars_table}[which](ov)
     else:
         abort(404)
     table.notes = [f"Xuất lúc {vn_datetime(utcnow())} bởi {g.user.full_name}"]

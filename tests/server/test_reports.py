@@ -20,6 +20,7 @@ from server.formatting import vn_number
 from server.models import (
     Activity,
     AuditEvent,
+    Pillar,
     Unit,
     UnitKind,
     report_quantities,
@@ -348,3 +349,33 @@ def test_numbers_read_the_vietnamese_way():
         "1.000",
         "0",
     ]
+
+
+def test_figures_split_by_pillar_on_the_page_and_in_exports(app, tree):
+    with app.app_context():  # one activity of the "yourself" pillar besides the community's
+        f.activity(
+            db.session.get(Unit, tree["A1"]),
+            date(2026, 9, 1),
+            status="submitted",
+            type_id=f.activity_type("clb_can_bo_tre").id,
+            members_count=6,
+            volunteer_hours=Decimal("3.0"),
+        )
+        db.session.commit()
+        names = db.session.scalars(select(Pillar.name_vi).order_by(Pillar.sort_order)).all()
+    staff = signed_in(app, "tinh")
+    page = staff.get(f"/reports/{tree['P']}?p=2026").get_data(as_text=True)
+    assert 'id="pillars"' in page and "table=pillars" in page
+    ws = load_workbook(
+        io.BytesIO(staff.get(f"/reports/{tree['P']}/export.xlsx?p=2026&table=pillars").data)
+    ).active
+    assert ws["A1"].value == "Tổng hợp theo trụ cột “3 trách nhiệm” — Tỉnh Đoàn P — Năm 2026"
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    assert rows[:4] == [
+        [names[0], 1, 0, 6, 0, 3.0],
+        [names[1], 0, 0, 0, 0, 0],
+        [names[2], 4, 1, 22, 115, 44.5],
+        ["Tổng cộng", 5, 1, 28, 115, 47.5],
+    ]
+    csv = staff.get(f"/reports/{tree['P']}/export.csv?p=2026&table=pillars").data.decode()
+    assert csv.startswith("\ufeffTrụ cột,") and "Tổng cộng,5,1,28,115,47.5" in csv
