@@ -85,7 +85,7 @@ def test_a_slow_transaction_holding_a_number_is_never_skipped(world):
 
 WRITERS = 8
 READERS = 3
-PUSHES_PER_WRITER = 150
+PUSHES_PER_WRITER = 300  # 2,400 pushes in all, a quarter of them edits
 
 
 def test_many_writers_and_readers_every_change_exactly_once(world):
@@ -95,6 +95,7 @@ def test_many_writers_and_readers_every_change_exactly_once(world):
         hoa_id = db.session.query(User.id).filter_by(username="hoa").scalar()
         lan_id = db.session.query(User.id).filter_by(username="lan").scalar()
     created: list[str] = []
+    final: dict[str, int] = {}  # record id -> the version its last write made
     created_lock = threading.Lock()
     errors: list[BaseException] = []
     writers_done = threading.Event()
@@ -102,17 +103,21 @@ def test_many_writers_and_readers_every_change_exactly_once(world):
     def writer(i: int) -> None:
         rng = random.Random(i)
         user_id = hoa_id if i % 2 else lan_id
+        mine: dict[str, int] = {}  # this writer's records and their versions
         try:
             with app.app_context():
                 for n in range(1, PUSHES_PER_WRITER + 1):
-                    rid = uuid.uuid4()
                     session = db.session()
                     begin_write(session)
+                    edit = bool(mine) and rng.random() < 0.25
+                    # An edit gives a record already pulled a new, higher change number.
+                    rid = rng.choice(sorted(mine)) if edit else str(uuid.uuid4())
                     m = {
                         "n": n,
                         "collection": "activities",
                         "op": "upsert",
-                        "id": str(rid),
+                        "id": rid,
+                        "base_version": mine[rid] if edit else None,
                         "record": activity_record(world.ids["b1"], title=f"W{i}-{n}"),
                     }
                     if rng.random() < 0.3:
@@ -128,12 +133,15 @@ def test_many_writers_and_readers_every_change_exactly_once(world):
                     )
                     assert out.results[0]["status"] == "applied", out.results
                     session.commit()
+                    mine[rid] = out.results[0]["version"]
                     with created_lock:
-                        created.append(str(rid))
+                        final[rid] = mine[rid]
+                        if not edit:
+                            created.append(rid)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    seen: list[list[str]] = [[] for _ in range(READERS)]
+    seen: list[list[tuple[str, int]]] = [[] for _ in range(READERS)]
     pulls = [0] * READERS
 
     def reader(k: int) -> None:
@@ -156,7 +164,7 @@ def test_many_writers_and_readers_every_change_exactly_once(world):
                         )
                         db.session.rollback()
                         pulls[k] += 1
-                        seen[k].extend(c["id"] for c in page.changes)
+                        seen[k].extend((c["id"], c["version"]) for c in page.changes)
                         cursor = page.cursor
                         if not page.has_more:
                             break
@@ -175,8 +183,14 @@ def test_many_writers_and_readers_every_change_exactly_once(world):
     for t in readers:
         t.join(120)
     assert not errors, errors
-    assert len(created) == WRITERS * PUSHES_PER_WRITER
+    assert sum(v for v in final.values()) == WRITERS * PUSHES_PER_WRITER  # versions 1, 2, …
+    assert len(final) == len(created) < WRITERS * PUSHES_PER_WRITER  # some were edits
     for k in range(READERS):
         assert len(seen[k]) == len(set(seen[k])), "a change was delivered twice"
-        assert set(seen[k]) == set(created), "a change was skipped"
+        last: dict[str, int] = {}
+        for rid, version in seen[k]:
+            assert version > last.get(rid, 0), "an older version came after a newer one"
+            last[rid] = version
+        # Every record, each at its last version: no change was skipped.
+        assert last == final, "a change was skipped"
         assert pulls[k] > 10
