@@ -4,7 +4,10 @@ revoked device, two tabs, a forced resync, and markup typed as text."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
@@ -233,6 +236,35 @@ def test_another_person_cannot_sign_in_over_refused_entries_still_to_fix(
     sign_in(page, "hoa")
     page.wait_for_selector("#status:has-text('1 mục bị từ chối')")
     assert page.evaluate(refused) == ["Câu lạc bộ"]
+
+
+def test_an_outage_is_retried_no_sooner_than_the_server_asks(world, live_server, phone_page):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    outage = {
+        "code": "database_unavailable",
+        "message": "Máy chủ tạm thời không truy cập được cơ sở dữ liệu",
+        "message_en": "The database is unavailable",
+    }
+    # The answer the server gives during a database outage (tests/sync/test_outage.py),
+    # here for every pull, so the page's own timer is what is watched.
+    page.context.route(
+        "**/api/v1/sync/pull",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "600", "Content-Type": "application/json"},
+            body=json.dumps(outage),
+        ),
+    )
+    before = int(page.get_attribute("body", "data-syncs") or 0)
+    asked_at = time.time()
+    page.click("#sync")
+    until(page, "n => Number(document.body.dataset.syncs || 0) > n", arg=before)
+    next_try = until(page, "document.body.dataset.nextTry")
+    waits = datetime.fromisoformat(next_try.replace("Z", "+00:00")).timestamp() - asked_at
+    assert 590 < waits < 700  # the plain backoff would have tried again within 23 s
+    page.wait_for_selector("#status:has-text('sẽ thử lại lúc')")
 
 
 def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page):

@@ -6,11 +6,13 @@ const TIMEOUT_MS = 60000;
 
 /** The server answered with an error: `code` is what the client branches on. */
 export class HttpError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super((body && (body.message || body.code)) || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
     this.code = this.body.code || null;
+    /** Seconds the server asked us to wait (503, 429), or null. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -57,6 +59,9 @@ export async function call(path, body, token, { method = "POST" } = {}) {
   } finally {
     clearTimeout(timer);
   }
-  if (!resp.ok) throw new HttpError(resp.status, data);
+  if (!resp.ok) {
+    const wait = Number(resp.headers.get("Retry-After"));
+    throw new HttpError(resp.status, data, Number.isFinite(wait) && wait > 0 ? wait : null);
+  }
   return data;
 }

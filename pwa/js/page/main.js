@@ -172,6 +172,7 @@ async function renderScreen(soft) {
 function schedule(ms) {
   clearTimeout(timer);
   nextTry = new Date(Date.now() + ms);
+  document.body.dataset.nextTry = nextTry.toISOString();
   timer = setTimeout(sync, ms);
 }
 
@@ -227,12 +228,15 @@ async function settle(outcome) {
     // cut do not all hit the server in the same second.
     failures += 1;
     const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
-    schedule(Math.round(base * (0.5 + Math.random())));
+    // Never sooner than the server asked (Retry-After on an outage or a busy server).
+    const asked = (outcome.retry_after || 0) * 1000;
+    schedule(Math.max(asked, Math.round(base * (0.5 + Math.random()))));
   } else {
     // Only the person can go on (signed out, device revoked, app too old): no retry is
     // planned, and the status line must not promise one.
     clearTimeout(timer);
     nextTry = null;
+    delete document.body.dataset.nextTry;
   }
   await refresh();
 }

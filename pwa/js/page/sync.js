@@ -24,6 +24,7 @@ function problemOf(err) {
       status: err.status,
       message: err.body.message || null,
       message_en: err.body.message_en || null,
+      retry_after: err.retryAfter,
       retry,
     };
   }
