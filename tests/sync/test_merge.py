@@ -6,7 +6,7 @@ import uuid
 
 from server.extensions import db
 from server.models import Activity
-from tests.world import activity_record
+from tests.world import activity_record, signed_in
 
 
 def setup_shared(world):
@@ -149,3 +149,121 @@ def test_a_delete_of_a_record_edited_elsewhere_is_kept_not_applied(world):
     resp = lan.post(f"/api/v1/conflicts/{cid}/resolve", {"choice": "client"})
     assert resp.status_code == 200 and resp.get_json()["deleted"] is True
     assert record(world.app, rid).deleted_at is not None
+
+
+# -- what the device has actually seen ------------------------------------------------------
+
+
+def _shared_with_hoas_title(world):
+    """Hoa creates (v1) and changes the title (v2); Lan's phone still has v1."""
+    hoa, lan, rid = setup_shared(world)
+    base = activity_record(world.ids["b1"])
+    out = hoa.push(
+        hoa.mutation(
+            "upsert", rid, {**base, "title": "Hoa's title"}, base_version=1, changed=["title"]
+        )
+    )
+    assert out["results"][0]["version"] == 2
+    return hoa, lan, rid, base
+
+
+def test_an_own_merge_does_not_count_as_having_seen_the_others_change(world):
+    # Lan pushes a place edit (merged over Hoa's title, v3), then a title edit made on v1.
+    _hoa, lan, rid, base = _shared_with_hoas_title(world)
+    first = lan.push(
+        lan.mutation(
+            "upsert", rid, {**base, "place": "Lan's place"}, base_version=1, changed=["place"]
+        )
+    )["results"][0]
+    assert (first["status"], first["version"]) == ("merged", 3)
+    second = lan.push(
+        lan.mutation(
+            "upsert",
+            rid,
+            {**base, "place": "Lan's place", "title": "Lan's title"},
+            base_version=1,
+            changed=["title"],
+        )
+    )["results"][0]
+    assert second["status"] == "conflict"
+    assert [(c["field"], c["server_value"]) for c in second["conflicts"]] == [
+        ("title", "Hoa's title")
+    ]
+    assert record(world.app, rid).title == "Hoa's title"
+
+
+def test_a_version_answered_while_other_entries_waited_is_not_a_seen_base(world):
+    # Lan queued two edits on v1; the first is answered (merged, v3) while the second still
+    # waits, so the phone sets the server's copy aside but stores version 3 (§5). A title
+    # edit typed then carries base 3 without Lan ever having seen Hoa's title.
+    _hoa, lan, rid, base = _shared_with_hoas_title(world)
+    m1 = lan.mutation("upsert", rid, {**base, "place": "P"}, base_version=1, changed=["place"])
+    m2 = lan.mutation(
+        "upsert",
+        rid,
+        {**base, "place": "P", "members_count": 30},
+        base_version=1,
+        changed=["members_count"],
+    )
+    assert lan.push(m1)["results"][0]["version"] == 3
+    m3 = lan.mutation(
+        "upsert",
+        rid,
+        {**base, "place": "P", "members_count": 30, "title": "Lan's title"},
+        base_version=3,
+        changed=["title"],
+    )
+    r2, r3 = lan.push(m2, m3)["results"]
+    assert r2["status"] == "merged"
+    assert r3["status"] == "conflict" and r3["conflicts"][0]["field"] == "title"
+    assert record(world.app, rid).title == "Hoa's title"
+
+
+def test_a_copy_taken_from_an_answer_is_a_seen_base(world):
+    # Nothing else waited when the merged answer came: the phone took the server's copy,
+    # so a later title edit on v3 is an informed change and applies.
+    _hoa, lan, rid, base = _shared_with_hoas_title(world)
+    first = lan.push(
+        lan.mutation("upsert", rid, {**base, "place": "P"}, base_version=1, changed=["place"])
+    )["results"][0]
+    took = first["record"]
+    assert took["title"] == "Hoa's title"
+    taken = {k: took[k] for k in base}
+    out = lan.push(
+        lan.mutation(
+            "upsert", rid, {**taken, "title": "Lan's title"}, base_version=3, changed=["title"]
+        )
+    )["results"][0]
+    assert (out["status"], out["version"]) == ("applied", 4)
+    assert record(world.app, rid).title == "Lan's title"
+
+
+def test_a_delete_after_an_own_merge_does_not_delete_unseen_changes(world):
+    _hoa, lan, rid, base = _shared_with_hoas_title(world)
+    lan.push(lan.mutation("upsert", rid, {**base, "place": "P"}, base_version=1, changed=["place"]))
+    out = lan.push(lan.mutation("delete", rid, base_version=1))["results"][0]
+    assert out["status"] == "conflict" and out["conflicts"][0]["kind"] == "delete_edited"
+    assert record(world.app, rid).deleted_at is None
+
+
+def test_an_own_merge_does_not_undo_a_reviewers_return(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    rid = uuid.uuid4()
+    base = activity_record(world.ids["b1"], status="submitted")
+    hoa.push(hoa.mutation("upsert", rid, base))
+    staff = signed_in(world.app, "canbo")
+    resp = staff.post(f"/review/{rid}/return", data={"return-comment": "Bổ sung số liệu"})
+    assert resp.status_code == 302
+    assert record(world.app, rid).status == "returned"
+    lan.push(lan.mutation("upsert", rid, {**base, "place": "P"}, base_version=1, changed=["place"]))
+    out = lan.push(
+        lan.mutation(
+            "upsert",
+            rid,
+            {**base, "place": "P", "status": "draft"},
+            base_version=1,
+            changed=["status"],
+        )
+    )["results"][0]
+    assert out["status"] == "conflict" and out["conflicts"][0]["field"] == "status"
+    assert record(world.app, rid).status == "returned"
