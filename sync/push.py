@@ -388,6 +388,13 @@ class _Applier:
             return _answer(n, record_id, "applied", obj), obj
 
         if existing.deleted_at is not None:
+            # Who may write it comes first: an edit of another branch's deleted record must
+            # learn nothing (no version, no "deleted") and plant no conflict. And a record
+            # that could not be restored as sent is refused now, not kept as a conflict
+            # nobody could resolve.
+            found = coll.check(self.actor, existing, values, "restore")
+            if found:
+                return _rejected(n, record_id, found), None
             conflicts.append(
                 self._conflict("edit_deleted", None, None, _wire_values(coll, values), m, existing)
             )
@@ -438,8 +445,10 @@ class _Applier:
     ) -> tuple[dict, Any]:
         n = m["n"]
         existing = self._get(coll, record_id)
-        if existing is None:
-            # Never reached the server (or was refused): nothing to delete.
+        if existing is None or not coll.readable(self.actor, existing):
+            # Never reached the server (or was refused), or is none of this user's
+            # business: nothing to delete that they can see. One answer for both, so a
+            # delete cannot probe whether an id exists in another branch.
             return {
                 "n": n,
                 "id": str(record_id),
