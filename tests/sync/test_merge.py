@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import insert, update
+
 from server.extensions import db
 from server.models import Activity
+from server.models.types import utcnow
+from sync.tables import sync_conflicts
 from tests.world import activity_record, signed_in
 
 
@@ -267,3 +271,83 @@ def test_an_own_merge_does_not_undo_a_reviewers_return(world):
     )["results"][0]
     assert out["status"] == "conflict" and out["conflicts"][0]["field"] == "status"
     assert record(world.app, rid).status == "returned"
+
+
+# -- refusals when resolving ---------------------------------------------------------------
+
+
+def _place_conflict(world):
+    hoa, lan, rid = setup_shared(world)
+    base = activity_record(world.ids["b1"])
+    hoa.push(hoa.mutation("upsert", rid, {**base, "place": "A"}, base_version=1, changed=["place"]))
+    out = lan.push(
+        lan.mutation("upsert", rid, {**base, "place": "B"}, base_version=1, changed=["place"])
+    )
+    return lan, rid, out["results"][0]["conflicts"][0]["id"]
+
+
+def _refusal(resp, status, code):
+    assert resp.status_code == status, resp.get_json()
+    body = resp.get_json()
+    assert body["code"] == code and body["message"] and body["message_en"]
+    return body
+
+
+def test_resolving_a_conflict_of_a_since_verified_record_is_refused(world):
+    lan, rid, cid = _place_conflict(world)
+    with world.app.app_context():
+        db.session.get(Activity, rid).status = "verified"
+        db.session.commit()
+    body = _refusal(
+        lan.post(f"/api/v1/conflicts/{cid}/resolve", {"choice": "client"}),
+        409,
+        "record_verified",
+    )
+    assert "xác nhận" in body["message"]
+    assert record(world.app, rid).place == "A"
+    # Keeping the server's value is still possible.
+    assert lan.post(f"/api/v1/conflicts/{cid}/resolve", {"choice": "server"}).status_code == 200
+
+
+def test_resolving_with_a_value_no_longer_valid_is_refused_with_the_errors(world):
+    lan, rid, cid = _place_conflict(world)
+    with world.app.app_context():
+        db.session.execute(
+            update(sync_conflicts)
+            .where(sync_conflicts.c.id == uuid.UUID(cid))
+            .values(client_value="x" * 300)
+        )
+        db.session.commit()
+    body = _refusal(
+        lan.post(f"/api/v1/conflicts/{cid}/resolve", {"choice": "client"}),
+        422,
+        "validation_failed",
+    )
+    assert body["errors"]["place"][0]["code"] == "too_long"
+
+
+def test_resolving_a_kept_edit_that_would_move_the_record_out_of_reach_is_forbidden(world):
+    # A conflict kept by an earlier version (before permission came first) whose kept
+    # record names another branch.
+    hoa, lan, rid = setup_shared(world)
+    hoa.push(hoa.mutation("delete", rid, base_version=1))
+    cid = uuid.uuid4()
+    with world.app.app_context():
+        db.session.execute(
+            insert(sync_conflicts).values(
+                id=cid,
+                collection="activities",
+                record_id=rid,
+                kind="edit_deleted",
+                client_value=activity_record(world.ids["b2"]),
+                base_version=1,
+                server_version=2,
+                device_id=lan.device_id,
+                mutation_n=1,
+                actor="user:0",
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    _refusal(lan.post(f"/api/v1/conflicts/{cid}/resolve", {"choice": "client"}), 403, "forbidden")
+    assert record(world.app, rid).deleted_at is not None
