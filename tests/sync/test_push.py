@@ -409,3 +409,24 @@ def test_a_delete_answers_alike_whether_a_record_exists_elsewhere_or_not(world):
     assert answers[0] == {"status": "applied", "version": None, "deleted": True}
     with world.app.app_context():
         assert db.session.get(Activity, live).deleted_at is None
+
+
+def test_a_pulled_record_pushed_back_unchanged_is_applied(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    rid = uuid.uuid4()
+    hoa.push(hoa.mutation("upsert", rid, activity_record(world.ids["b1"], status="submitted")))
+    _set_status(world.app, rid, ActivityStatus.RETURNED)
+    lan.sync_down()
+    pulled = lan.store[str(rid)]
+    assert {"review_comment", "recorded_at_suspect", "created_at", "updated_at"} <= set(pulled)
+    out = lan.push(lan.mutation("upsert", rid, pulled, base_version=1))["results"][0]
+    assert out["status"] == "applied", out
+    # The server's own fields are ignored, not taken from the phone.
+    forged = {**pulled, "review_comment": "Đã duyệt", "created_at": "2000-01-01T00:00:00Z"}
+    forged["place"] = "Nhà văn hoá"
+    out = lan.push(lan.mutation("upsert", rid, forged, base_version=1, changed=["place"]))
+    assert out["results"][0]["status"] == "applied"
+    with world.app.app_context():
+        a = db.session.get(Activity, rid)
+        assert (a.place, a.review_comment) == ("Nhà văn hoá", "Đề nghị bổ sung số hồ sơ")
+        assert a.created_at.year > 2000
