@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, pre_load, validates_schema
 
 from . import fields as f
 from .catalogue import TypeSpec, check_quantities
@@ -23,6 +23,10 @@ MAX_PEOPLE = 100_000
 MAX_HOURS = 1_000_000
 #: An activity may be planned a month ahead, no more: later dates are typos.
 MAX_DAYS_AHEAD = 31
+#: Fields the server owns and sends inside a record (a pull, a push answer). A device may
+#: send the record back as it received it (PROTOCOL: ``record`` is the whole record as
+#: the device has it), so these are accepted and ignored, never taken from the phone.
+SERVER_OWNED = ("review_comment", "recorded_at_suspect", "created_at", "updated_at")
 
 
 class ActivitySchema(Schema):
@@ -63,6 +67,14 @@ class ActivitySchema(Schema):
         super().__init__(**kwargs)
         self.types = types
         self.base_type = base_type
+
+    @pre_load
+    def _drop_server_owned(self, data: Any, **kwargs: Any) -> Any:
+        # Dropped before loading: marshmallow would refuse these output-only fields as
+        # unknown, and a record pushed back as pulled must not be refused for them.
+        if isinstance(data, Mapping) and any(k in data for k in SERVER_OWNED):
+            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
+        return data
 
     def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
         # marshmallow reports unknown fields with an English string; give them our shape.

@@ -103,7 +103,8 @@ def create_user_command(
 )
 @with_appcontext
 def purge_tombstones_command(days: int | None) -> None:
-    """Forget deletions older than the horizon; devices older than it will resync."""
+    """Retire deletions older than the horizon from the change feed; devices whose cursor
+    is older will resync. Deleted ids are kept, so an old edit cannot bring one back."""
     from datetime import timedelta
 
     from sync.tombstones import purge
@@ -116,4 +117,7 @@ def purge_tombstones_command(days: int | None) -> None:
         raise click.ClickException("--days phải ≥ 1 / must be at least 1")
     count = purge(db.session(), sync_registry(), deleted_before=utcnow() - timedelta(days=horizon))
     db.session.commit()
-    click.echo(f"Đã xoá hẳn / purged {count} tombstones older than {horizon} days")
+    click.echo(
+        f"Đã xoá khỏi luồng thay đổi / purged {count} tombstones older than {horizon} days"
+        " from the change feed (deleted ids are kept)"
+    )

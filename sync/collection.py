@@ -63,6 +63,15 @@ class Collection(ABC):
         the actor may not see must not reveal that it exists.
         """
 
+    def readable(self, actor: Any, obj: Any) -> bool:
+        """Whether the actor may see this stored record (tombstones included).
+
+        A delete of a record the actor may not see is answered exactly as a delete of an
+        id nobody has, so the answer never tells whether a record exists elsewhere. The
+        default, everything readable, suits a collection without read scopes.
+        """
+        return True
+
     @abstractmethod
     def stamp(self, obj: Any, actor: Any, created: bool, values: dict[str, Any]) -> None:
         """Record who changed it and when (server time), and anything derived."""

@@ -11,10 +11,14 @@ The rules (documented for clients in docs/PROTOCOL.md):
   the others, except later mutations *of the same record in the same batch*, which were
   made on top of the refused state and are rejected too (``blocked_by_rejected``).
 * An upsert carries the whole record and the fields the user changed since
-  ``base_version``. A field that someone else changed since that version keeps the
+  ``base_version``. A field whose current value the device has not seen keeps the
   server's value (first to reach the server wins: server order, never phone clocks); the
-  device's value is kept as a conflict. The device's own earlier changes never count
-  against it.
+  device's value is kept as a conflict. The device has seen a field's value when the
+  field last changed at or before the version the device's record is really built on
+  (:meth:`_Applier._seen_base`), or when that change was the device's own mutation.
+  A version the device itself produced is *not* proof that it saw the rest of that
+  version: a merge answer's copy is set aside by a device that still has entries of the
+  record waiting (PROTOCOL §5), so such a base counts only when nothing else waited.
 * Edit of a deleted record: the delete stands, the edit is kept as a conflict.
   Delete of a record changed by someone else since the device saw it: the record stays,
   the delete is kept as a conflict. Nothing typed is dropped.
@@ -30,7 +34,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
@@ -210,7 +214,9 @@ class _Applier:
         # rejects only its own mutation. Fast mode writes the whole batch at the end.
         self.safe = safe
         self.found: dict[tuple[str, uuid.UUID], Any] = {}
-        self.own: dict[uuid.UUID, int] = {}
+        # Per record, this device's logged mutations: (n, version produced, base sent,
+        # whether the answer carried the server's copy).
+        self.history: dict[uuid.UUID, list[tuple[int, int | None, int, bool | None]]] = {}
         self.conflict_rows: list[dict[str, Any]] = []
         self.registry = registry
         self.device_id = device_id
@@ -222,8 +228,8 @@ class _Applier:
         self.rejected: dict[tuple[str, uuid.UUID], int] = {}
 
     def prefetch(self, mutations: list[dict]) -> None:
-        """Load (and lock) every record the batch names, and the versions this device
-        produced of them, in one query each instead of one per mutation."""
+        """Load (and lock) every record the batch names, and this device's earlier
+        mutations of them, in one query each instead of one per mutation."""
         by_collection: dict[str, set[uuid.UUID]] = {}
         for m in mutations:
             by_collection.setdefault(m["collection"], set()).add(uuid.UUID(str(m["id"])))
@@ -238,17 +244,13 @@ class _Applier:
             for rid in ids:
                 self.found.setdefault((name, rid), None)
         all_ids = set().union(*by_collection.values()) if by_collection else set()
-        self.own = {
-            rid: int(v or 0)
-            for rid, v in self.session.execute(
-                select(sync_mutations.c.record_id, func.max(sync_mutations.c.version))
-                .where(
-                    sync_mutations.c.device_id == self.device_id,
-                    sync_mutations.c.record_id.in_(all_ids),
-                )
-                .group_by(sync_mutations.c.record_id)
-            )
-        }
+        log = sync_mutations.c
+        for rid, n, version, base, copied in self.session.execute(
+            select(log.record_id, log.n, log.version, log.base_version, log.copied)
+            .where(log.device_id == self.device_id, log.record_id.in_(all_ids))
+            .order_by(log.n)
+        ):
+            self.history.setdefault(rid, []).append((int(n), version, int(base or 0), copied))
 
     def _get(self, coll: Collection, record_id: uuid.UUID) -> Any:
         key = (coll.name, record_id)
@@ -315,9 +317,40 @@ class _Applier:
             return self._delete(coll, m, record_id, conflicts)
         return self._upsert(coll, m, record_id, conflicts)
 
-    def _own_version(self, record_id: uuid.UUID) -> int:
-        """The newest version this device itself produced of the record (0 if none)."""
-        return max(self.own.get(record_id, 0), self._own_logged(record_id))
+    def _seen_base(self, record_id: uuid.UUID, n: int, base: int) -> int:
+        """The version mutation ``n``'s record is really built on.
+
+        ``base`` is what the device sent. When this device itself produced that version
+        (mutation k) and k's answer carried the server's copy (a merge: fields the device
+        had not sent), the device holds that copy only if no other entry of the record
+        was waiting when the answer came: a waiting entry keeps the local state and sets
+        the copy aside (PROTOCOL §5), though a client may still record the version.
+        An entry made before the answer is recognisable: numbered after k, with a base
+        below k's version. Then the device's record is built on what k was built on.
+        """
+        history = self.history.get(record_id, [])
+        produced = {v: (hn, hb, copied) for hn, v, hb, copied in history if v is not None}
+        while base and base in produced:
+            kn, kbase, copied = produced[base]
+            if kn >= n or copied is False:
+                break  # the answer was exactly what the device sent: it holds that version
+            if not any(kn < hn < n and hb < base for hn, _v, hb, _c in history):
+                break
+            n, base = kn, kbase
+        return base
+
+    def _unseen(self, coll: Collection, existing: Any, record_id: uuid.UUID, m: dict) -> set:
+        """The fields whose current value mutation ``m``'s device has not seen: changed
+        after the version its record is built on, by anything but its own mutations."""
+        own = {v for _n, v, _b, _c in self.history.get(record_id, []) if v is not None}
+        seen = self._seen_base(record_id, m["n"], int(m.get("base_version") or 0))
+        versions = existing.field_versions or {}
+        unseen = set()
+        for f in coll.fields:
+            changed_at = int(versions.get(f, existing.version))
+            if changed_at > seen and changed_at not in own:
+                unseen.add(f)
+        return unseen
 
     def _upsert(
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]
@@ -355,6 +388,13 @@ class _Applier:
             return _answer(n, record_id, "applied", obj), obj
 
         if existing.deleted_at is not None:
+            # Who may write it comes first: an edit of another branch's deleted record must
+            # learn nothing (no version, no "deleted") and plant no conflict. And a record
+            # that could not be restored as sent is refused now, not kept as a conflict
+            # nobody could resolve.
+            found = coll.check(self.actor, existing, values, "restore")
+            if found:
+                return _rejected(n, record_id, found), None
             conflicts.append(
                 self._conflict("edit_deleted", None, None, _wire_values(coll, values), m, existing)
             )
@@ -369,7 +409,7 @@ class _Applier:
         if unknown:
             errs = {f: [problem("unknown_field")] for f in unknown}
             return _rejected(n, record_id, problem("validation_failed"), errs), None
-        base = max(int(m.get("base_version") or 0), self._own_version(record_id))
+        unseen = self._unseen(coll, existing, record_id, m)
         before = existing.version
         field_versions = dict(existing.field_versions or {})
         to_apply = []
@@ -378,7 +418,7 @@ class _Applier:
             current = coll.get_field(existing, f)
             if incoming == current:
                 continue
-            if field_versions.get(f, before) > base:
+            if f in unseen:
                 conflicts.append(self._conflict("field", f, current, incoming, m, existing))
             else:
                 to_apply.append(f)
@@ -392,7 +432,7 @@ class _Applier:
             self._flush()
         if conflicts:
             status = "conflict"
-        elif to_apply and base < before:
+        elif to_apply and unseen:
             status = "merged"
         else:
             status = "applied"
@@ -405,8 +445,10 @@ class _Applier:
     ) -> tuple[dict, Any]:
         n = m["n"]
         existing = self._get(coll, record_id)
-        if existing is None:
-            # Never reached the server (or was refused): nothing to delete.
+        if existing is None or not coll.readable(self.actor, existing):
+            # Never reached the server (or was refused), or is none of this user's
+            # business: nothing to delete that they can see. One answer for both, so a
+            # delete cannot probe whether an id exists in another branch.
             return {
                 "n": n,
                 "id": str(record_id),
@@ -419,8 +461,7 @@ class _Applier:
             return _rejected(n, record_id, found), None
         if existing.deleted_at is not None:
             return _answer(n, record_id, "applied", existing), None
-        base = max(int(m.get("base_version") or 0), self._own_version(record_id))
-        if base < existing.version:
+        if self._unseen(coll, existing, record_id, m):
             conflicts.append(self._conflict("delete_edited", None, None, None, m, existing))
             return _answer(n, record_id, "conflict", existing, coll), None
         existing.version += 1
@@ -472,6 +513,10 @@ class _Applier:
 
     def _log(self, m: dict, record_id: uuid.UUID, result: dict, produced: int | None) -> None:
         status = result["status"]
+        base = m.get("base_version")
+        base = base if isinstance(base, int) and not isinstance(base, bool) else None
+        copied = "record" in result
+        self.history.setdefault(record_id, []).append((m["n"], produced, base or 0, copied))
         keep = status in ("rejected", "conflict")
         row = {
             "device_id": self.device_id,
@@ -482,17 +527,13 @@ class _Applier:
             "collection": str(m["collection"])[:40],
             "record_id": record_id,
             "version": produced,
+            "base_version": base,
+            "copied": copied,
             "actor": self.actor_key,
             "payload": m if keep else None,
             "received_at": self.now,
         }
         self.log_rows.append(row)
-
-    def _own_logged(self, record_id: uuid.UUID) -> int:
-        """Versions this batch produced that are not in the log table yet."""
-        return max(
-            (r["version"] or 0 for r in self.log_rows if r["record_id"] == record_id), default=0
-        )
 
     def finish(self) -> None:
         """Number the changes, write the records, the log and the conflicts.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -63,6 +64,12 @@ sync_mutations = Table(
     Column("record_id", Uuid(), nullable=False),
     # The record version this mutation produced (None when it changed nothing).
     Column("version", Integer),
+    # The base_version the device sent, and whether the answer carried the server's copy
+    # of the record (it differed from what was sent). Together they tell which versions
+    # the device actually holds (see push._Applier._seen_base); None in rows logged
+    # before they were kept, read as "unknown" (base 0, copy given).
+    Column("base_version", Integer),
+    Column("copied", Boolean),
     Column("actor", String(64), nullable=False),
     Column("payload", JSONType),
     Column("received_at", DateTime(timezone=True), nullable=False),

@@ -51,6 +51,7 @@ class ActivityCollection(Collection):
 
     def __init__(self) -> None:
         self._writable: dict[int, set[int]] = {}
+        self._readable: dict[int, set[int]] = {}
         self._closed_on: dict[int, date | None] = {}
         self._types: dict[str, TypeSpec] | None = None
         self._schema: ActivitySchema | None = None
@@ -105,6 +106,12 @@ class ActivityCollection(Collection):
         if actor.id not in self._writable:
             self._writable[actor.id] = writable_unit_ids(actor)
         return unit_id in self._writable[actor.id]
+
+    def readable(self, actor: User, obj: Activity) -> bool:
+        # The branch or subtree the actor reads, as GET /conflicts and pulls: asked once.
+        if actor.id not in self._readable:
+            self._readable[actor.id] = set(db.session.scalars(visible_unit_ids(actor)))
+        return obj.unit_id in self._readable[actor.id]
 
     def _unit_closed_on(self, unit_id: int) -> date | None:
         if unit_id not in self._closed_on:

@@ -60,6 +60,31 @@ def list_conflicts():
     )
 
 
+#: Refusals of a resolution (PROTOCOL §4). A rule's own problem (record_verified,
+#: status_not_allowed, unit_closed, date_in_future) is 409: the record changed since the
+#: conflict was kept, and only choosing ``server`` (or editing the record) settles it.
+_RESOLVE_STATUS = {
+    "not_found": 404,
+    "conflict_resolved": 409,
+    "forbidden": 403,
+    "validation_failed": 422,
+}
+
+
+def _refusal(exc: ConflictError) -> ApiError:
+    """The engine's refusal as an API error: the problem's code and texts at the top level
+    (``params`` and, for ``validation_failed``, ``errors`` per field beside them)."""
+    problem = dict(exc.problem or {})
+    status = _RESOLVE_STATUS.get(exc.code, 409)
+    if "code" not in problem:  # not_found, conflict_resolved, validation_failed
+        return ApiError(
+            status, exc.code, f"The conflict could not be resolved: {exc.code}", **problem
+        )
+    problem.pop("code")
+    message, message_en = problem.pop("message"), problem.pop("message_en")
+    return ApiError(status, exc.code, message_en, message=message, **problem)
+
+
 @bp.post("/conflicts/<uuid:conflict_id>/resolve")
 @device_required
 def resolve_conflict(conflict_id: uuid.UUID):
@@ -81,12 +106,6 @@ def resolve_conflict(conflict_id: uuid.UUID):
         )
     except ConflictError as exc:
         db.session.rollback()
-        status = {"not_found": 404, "conflict_resolved": 409}.get(exc.code, 422)
-        raise ApiError(
-            status,
-            exc.code,
-            f"The conflict could not be resolved: {exc.code}",
-            **(exc.problem or {}),
-        ) from None
+        raise _refusal(exc) from None
     db.session.commit()
     return jsonify(out)

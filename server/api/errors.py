@@ -31,25 +31,36 @@ CODE_MESSAGES_VI = {
     "enrolment_code_invalid": "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn",
     "forbidden": "Không có quyền",
     "user_inactive": "Tài khoản đã bị khoá",
+    "validation_failed": "Dữ liệu chưa hợp lệ, vui lòng sửa lại",
 }
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message_en: str, **details: Any) -> None:
+    """An API refusal. ``message`` overrides the Vietnamese text looked up by ``code``
+    (a rule's problem carries its own, with its params filled in)."""
+
+    def __init__(
+        self, status: int, code: str, message_en: str, *, message: str | None = None, **details: Any
+    ) -> None:
         super().__init__(message_en)
         self.status = status
         self.code = code
         self.message_en = message_en
+        self.message = message
         self.details = details
 
 
-def body(code: str, status: int, message_en: str, **details: Any) -> dict[str, Any]:
-    message = CODE_MESSAGES_VI.get(code) or MESSAGES_VI.get(status, "Lỗi")
+def body(
+    code: str, status: int, message_en: str, *, message: str | None = None, **details: Any
+) -> dict[str, Any]:
+    """One error's JSON: ``{code, message, message_en, …details}``."""
+    message = message or CODE_MESSAGES_VI.get(code) or MESSAGES_VI.get(status, "Lỗi")
     return {"code": code, "message": message, "message_en": message_en, **details}
 
 
 def _api_error(exc: ApiError):
-    return jsonify(body(exc.code, exc.status, exc.message_en, **exc.details)), exc.status
+    out = body(exc.code, exc.status, exc.message_en, message=exc.message, **exc.details)
+    return jsonify(out), exc.status
 
 
 def _invalid(exc: ValidationError):

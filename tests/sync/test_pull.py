@@ -181,3 +181,41 @@ def test_pages_hold_up_to_the_documented_largest_size(world):
     assert len(lan.pull(cursor=None, limit=5000)["changes"]) == 3
     refused = lan.pull(cursor=None, limit=5001, expect=422)
     assert refused["errors"]["limit"][0]["code"] == "too_large"
+
+
+def test_a_record_deleted_before_a_purge_never_comes_back_from_an_outbox(world, runner):
+    # Lan's phone kept an edit of a record Hoa deleted long ago; the purge expires Lan's
+    # cursor, and the resync pushes the outbox first (§5): the edit must not recreate it.
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    (rid,) = create(hoa, world.ids["b1"], 1)
+    lan.sync_down()
+    hoa.push(hoa.mutation("delete", rid, base_version=1))
+    with world.app.app_context():
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == rid)
+            .values(deleted_at=utcnow() - timedelta(days=400))
+        )
+        db.session.commit()
+    result = runner.invoke(args=["purge-tombstones", "--days", "180"])
+    assert result.exit_code == 0 and "purged 1" in result.output
+    again = runner.invoke(args=["purge-tombstones", "--days", "180"])
+    assert "purged 0" in again.output
+    assert _resync_reason(lan) == "cursor_expired"
+
+    edit = {**lan.store[str(rid)], "place": "Nhà văn hoá"}
+    edit = {k: edit[k] for k in activity_record(0)}
+    out = lan.push(lan.mutation("upsert", rid, edit, base_version=1, changed=["place"]))
+    answer = out["results"][0]
+    assert (answer["status"], answer["deleted"]) == ("conflict", True)
+    assert answer["conflicts"][0]["kind"] == "edit_deleted"
+    with world.app.app_context():
+        assert db.session.get(Activity, rid).deleted_at is not None
+    lan.cursor, lan.store = None, {}
+    lan.sync_down()
+    assert lan.store == {}
+    listed = lan.client.get(
+        "/api/v1/conflicts",
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {lan.token}"},
+    ).get_json()["conflicts"]
+    assert [(c["record_id"], c["kind"]) for c in listed] == [(str(rid), "edit_deleted")]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Activity, ActivityStatus, Device
 from server.models.types import utcnow
-from sync.tables import sync_mutations
+from sync.tables import sync_conflicts, sync_mutations
 from tests.world import HEADERS, activity_record
 
 
@@ -147,11 +147,14 @@ def test_writes_outside_the_users_branch_are_refused_without_leaking(world):
     forged_unit = hoa.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b2"]))
     overwrite = hoa.mutation("upsert", theirs, activity_record(world.ids["b1"]))
     delete = hoa.mutation("delete", theirs, base_version=1)
-    # One at a time: in one batch the second and third would be blocked by the first.
-    results = [hoa.push(m)["results"][0] for m in (forged_unit, overwrite, delete)]
-    assert [r["status"] for r in results] == ["rejected"] * 3
+    # One at a time: in one batch the second would be blocked by the first.
+    results = [hoa.push(m)["results"][0] for m in (forged_unit, overwrite)]
+    assert [r["status"] for r in results] == ["rejected"] * 2
     assert {r["reason"]["code"] for r in results} == {"forbidden"}
     assert all("version" not in r and "errors" not in r for r in results)
+    # A delete of a record the user cannot see answers as for an id nobody has.
+    gone = hoa.push(delete)["results"][0]
+    assert (gone["status"], gone["version"], gone["deleted"]) == ("applied", None, True)
     staff = world.phone("canbo")
     r = staff.push(staff.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b1"])))
     assert r["results"][0]["reason"]["code"] == "forbidden"
@@ -354,3 +357,76 @@ def test_a_row_the_database_refuses_rejects_only_its_own_mutation(world):
             select(sync_mutations.c.payload).where(sync_mutations.c.n == 2)
         ).scalar_one()
         assert kept["record"]["title"] == "Bị từ chối"
+
+
+def test_an_edit_of_another_branchs_deleted_record_is_refused_before_anything_else(world):
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    theirs = uuid.uuid4()
+    minh.push(minh.mutation("upsert", theirs, activity_record(world.ids["b2"])))
+    minh.push(minh.mutation("delete", theirs, base_version=1))
+    out = hoa.push(
+        hoa.mutation("upsert", theirs, activity_record(world.ids["b1"]), base_version=1)
+    )["results"][0]
+    # The same answer as for a live record of theirs: no version, no "deleted", no conflict.
+    assert out == {
+        "n": 1,
+        "id": str(theirs),
+        "status": "rejected",
+        "reason": out["reason"],
+    }
+    assert out["reason"]["code"] == "forbidden"
+    with world.app.app_context():
+        planted = db.session.scalar(
+            select(func.count())
+            .select_from(sync_conflicts)
+            .where(sync_conflicts.c.record_id == theirs)
+        )
+        assert planted == 0
+    staff = world.phone("canbo")
+    conflicts = staff.client.get(
+        "/api/v1/conflicts",
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {staff.token}"},
+    ).get_json()["conflicts"]
+    assert conflicts == []
+
+
+def test_a_delete_answers_alike_whether_a_record_exists_elsewhere_or_not(world):
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    live, gone = uuid.uuid4(), uuid.uuid4()
+    minh.push(
+        minh.mutation("upsert", live, activity_record(world.ids["b2"])),
+        minh.mutation("upsert", gone, activity_record(world.ids["b2"])),
+        minh.mutation("delete", gone, base_version=1),
+    )
+
+    def answer(rid, base):
+        out = hoa.push(hoa.mutation("delete", rid, base_version=base))["results"][0]
+        return {k: v for k, v in out.items() if k not in ("n", "id")}
+
+    for base in (None, 1, 7):
+        answers = [answer(rid, base) for rid in (uuid.uuid4(), live, gone)]
+        assert answers[0] == answers[1] == answers[2], answers
+    assert answers[0] == {"status": "applied", "version": None, "deleted": True}
+    with world.app.app_context():
+        assert db.session.get(Activity, live).deleted_at is None
+
+
+def test_a_pulled_record_pushed_back_unchanged_is_applied(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    rid = uuid.uuid4()
+    hoa.push(hoa.mutation("upsert", rid, activity_record(world.ids["b1"], status="submitted")))
+    _set_status(world.app, rid, ActivityStatus.RETURNED)
+    lan.sync_down()
+    pulled = lan.store[str(rid)]
+    assert {"review_comment", "recorded_at_suspect", "created_at", "updated_at"} <= set(pulled)
+    out = lan.push(lan.mutation("upsert", rid, pulled, base_version=1))["results"][0]
+    assert out["status"] == "applied", out
+    # The server's own fields are ignored, not taken from the phone.
+    forged = {**pulled, "review_comment": "Đã duyệt", "created_at": "2000-01-01T00:00:00Z"}
+    forged["place"] = "Nhà văn hoá"
+    out = lan.push(lan.mutation("upsert", rid, forged, base_version=1, changed=["place"]))
+    assert out["results"][0]["status"] == "applied"
+    with world.app.app_context():
+        a = db.session.get(Activity, rid)
+        assert (a.place, a.review_comment) == ("Nhà văn hoá", "Đề nghị bổ sung số hồ sơ")
+        assert a.created_at.year > 2000
