@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 from flask import jsonify, request
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sync.conflicts import ConflictError, conflict_target, open_conflicts, resol
 
 from ..activities.registry import sync_registry
 from ..extensions import db
-from ..models import Activity
+from ..models import Activity, User
 from ..models.types import utcnow
 from ..policy import can_write_activities_of, visible_unit_ids
 from . import bp
@@ -22,7 +23,18 @@ from .protocol import json_body
 
 
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    # Stored in UTC; SQLite gives it back without its zone, which the protocol requires.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _senders(rows) -> dict[str, User]:
+    """Who sent each losing value ("user:<id>" actors), in one query for the whole list."""
+    ids = {int(r.actor.split(":", 1)[1]) for r in rows if r.actor.startswith("user:")}
+    if not ids:
+        return {}
+    return {f"user:{u.id}": u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.get("/conflicts")
@@ -38,6 +50,8 @@ def list_conflicts():
         except ValueError:
             raise ApiError(400, "invalid_request", "record_id is not a UUID") from None
     rows = db.session.execute(open_conflicts(records).limit(500)).all()
+    senders = _senders(rows)
+    mine = f"user:{user.id}"
     db.session.rollback()
     return jsonify(
         {
@@ -53,6 +67,12 @@ def list_conflicts():
                     "base_version": r.base_version,
                     "server_version": r.server_version,
                     "created_at": _iso(r.created_at),
+                    "mine": r.actor == mine,
+                    "by": (
+                        {"id": senders[r.actor].id, "full_name": senders[r.actor].full_name}
+                        if r.actor in senders
+                        else None
+                    ),
                 }
                 for r in rows
             ]

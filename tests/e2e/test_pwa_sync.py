@@ -113,6 +113,13 @@ def test_the_same_activity_edited_on_two_phones_is_resolved_in_the_sync_centre(
         assert two.inner_text("#conflicts .server-value") == "Sân trường"
         assert two.inner_text("#conflicts .client-value") == "Nhà văn hoá"
         screenshot(two, "pwa-sync-centre-conflict")
+        # Hoa's value won: the conflict is Lan's to decide, and Hoa's phone says whose.
+        sync_once(one)
+        assert "xung đột" not in status(one)
+        one.click("nav a[href='#/sync']")
+        one.wait_for_selector("#conflicts")
+        assert "Của Hoàng Thị Lan" in one.inner_text("#conflicts")
+        assert "Của tôi" not in one.inner_text("#conflicts")
         two.click("#conflicts .keep-mine")
         until(two, "!document.querySelector('#conflicts')")
         assert _activity(world, "Trồng cây").place == "Nhà văn hoá"

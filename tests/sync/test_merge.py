@@ -88,6 +88,13 @@ def test_same_field_first_to_arrive_wins_and_the_other_is_kept(world):
     assert [c["id"] for c in lan_list] == [conflict["id"]]
     assert [c["id"] for c in staff_list["conflicts"]] == [conflict["id"]]
     assert other_list["conflicts"] == []
+    # Whose losing value it is: Lan's own; to Hoa (whose value won) and the staff, Lan's.
+    (listed,) = lan_list
+    assert listed["mine"] is True and listed["by"]["full_name"] == "Hoàng Thị Lan"
+    assert listed["created_at"].endswith("+00:00")
+    (for_hoa,) = hoa.client.get("/api/v1/conflicts", headers=_h(hoa)).get_json()["conflicts"]
+    assert for_hoa["mine"] is False and for_hoa["by"] == listed["by"]
+    assert staff_list["conflicts"][0]["mine"] is False
 
     # Another branch cannot resolve it; the author picks their own value.
     resp = other.post(f"/api/v1/conflicts/{conflict['id']}/resolve", {"choice": "client"})

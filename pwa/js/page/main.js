@@ -71,10 +71,13 @@ async function showStatus() {
 }
 
 async function paintStatus() {
-  const [waiting, last, error, records, conflicts, upgrade] = await Promise.all([
+  const [waiting, last, error, records, conflictList, upgrade] = await Promise.all([
     store.count("outbox"), store.getMeta("last_sync"), store.getMeta("sync_error"),
-    store.all("records"), store.count("conflicts"), store.getMeta("upgrade_required"),
+    store.all("records"), store.all("conflicts"), store.getMeta("upgrade_required"),
   ]);
+  // Only the person's own losing values ask something of them; the branch's others are
+  // listed in the sync centre, under their author's name.
+  const conflicts = conflictList.filter((c) => c.mine !== false).length;
   const refused = records.filter((r) => r._rejected).length;
   const parts = [];
   if (syncing) parts.push(t("syncing"));

@@ -79,7 +79,10 @@ export async function syncScreen(app) {
   if (conflicts.length) {
     const list = el("ul", { id: "conflicts", class: "records" });
     for (const c of conflicts) {
-      const what = c.kind === "field" ? t(`f_${c.field}`) : t(`k_${c.kind}`);
+      // A value someone else in the branch sent is shown and chosen under their name.
+      const theirs = c.mine === false;
+      const by = (c.by && c.by.full_name) || t("someone");
+      const what = c.kind === "field" ? t(`f_${c.field}`) : t(theirs ? `k_${c.kind}_other` : `k_${c.kind}`, { name: by });
       const message = el("p", { class: "error" });
       const choose = (choice) => async () => {
         try {
@@ -94,12 +97,12 @@ export async function syncScreen(app) {
         el("p", { text: what }),
         el("div", { class: "sides" },
           el("div", { class: "side server" }, el("small", { text: t("server_value") }), el("p", { class: "server-value", text: valueText(c.server_value, c.field) })),
-          el("div", { class: "side mine" }, el("small", { text: t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value, c.field) })),
+          el("div", { class: "side mine" }, el("small", { text: theirs ? t("their_value", { name: by }) : t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value, c.field) })),
         ),
         message,
         el("div", { class: "actions" },
           button(t("keep_server"), { class: "secondary keep-server", onclick: choose("server") }),
-          button(t("keep_mine"), { class: "keep-mine", onclick: choose("client") }),
+          button(theirs ? t("keep_theirs", { name: by }) : t("keep_mine"), { class: "keep-mine", onclick: choose("client") }),
         ),
       ));
     }
