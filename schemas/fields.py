@@ -135,3 +135,11 @@ def _check_range(number: Any, low: Any, high: Any) -> None:
         raise fail("too_small", min=low)
     if high is not None and number > high:
         raise fail("too_large", max=high)
+
+
+class List(fields.List):
+    default_error_messages = {**_COMMON, "invalid": [problem("not_a_list")]}
+
+
+class Nested(fields.Nested):
+    default_error_messages = {**_COMMON, "type": [problem("not_a_mapping")]}

@@ -20,6 +20,9 @@ MAX_FIELD_NAME = 40
 
 
 class _Strict(Schema):
+    # Not an object where one is expected: structured like every other error.
+    error_messages = {"type": problem("not_a_mapping")}
+
     class Meta:
         unknown = RAISE
 
@@ -44,7 +47,7 @@ class MutationSchema(_Strict):
     id = f.UUID(required=True)
     base_version = f.Integer(min_value=0, allow_none=True, load_default=None)
     record = f.Dict(allow_none=True, load_default=None)
-    changed = fields.List(f.String(max_length=MAX_FIELD_NAME), allow_none=True, load_default=None)
+    changed = f.List(f.String(max_length=MAX_FIELD_NAME), allow_none=True, load_default=None)
 
     @validates_schema
     def _record_for_upsert(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -54,7 +57,7 @@ class MutationSchema(_Strict):
 
 class PushRequestSchema(_Strict):
     device_id = f.UUID(required=True)
-    mutations = fields.List(fields.Nested(MutationSchema), required=True)
+    mutations = f.List(f.Nested(MutationSchema), required=True)
 
 
 _MUTATION_KEYS = frozenset(MutationSchema().fields)
@@ -151,7 +154,7 @@ class PullRequestSchema(_Strict):
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
     limit = f.Integer(min_value=1, max_value=5000, load_default=500)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
-    outbox = fields.Nested(OutboxReportSchema, allow_none=True, load_default=None)
+    outbox = f.Nested(OutboxReportSchema, allow_none=True, load_default=None)
 
 
 class ResolveConflictSchema(_Strict):

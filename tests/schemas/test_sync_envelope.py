@@ -118,3 +118,34 @@ def test_what_phones_send_takes_the_fast_path(count):
         {**env["mutations"][0], "n": n, "id": str(uuid.uuid4())} for n in range(1, count + 1)
     ]
     assert plainly_valid_push(env)
+
+
+def _leaves(messages):
+    """Every error the schema reports, wherever it sits in the tree of fields."""
+    if isinstance(messages, dict) and "code" in messages:
+        yield messages
+    elif isinstance(messages, dict):
+        for value in messages.values():
+            yield from _leaves(value)
+    elif isinstance(messages, list):
+        for value in messages:
+            yield from _leaves(value)
+    else:
+        yield messages
+
+
+def test_every_refusal_of_an_envelope_is_structured():
+    """A stable code and a Vietnamese and English message, even for a list that is not a
+    list or an object that is not an object (marshmallow's own texts were English)."""
+    seen = set()
+    for env in variants():
+        try:
+            PushRequestSchema().load(env)
+        except ValidationError as err:
+            for leaf in _leaves(err.messages):
+                assert isinstance(leaf, dict) and set(leaf) >= {"code", "message", "message_en"}, (
+                    env,
+                    err.messages,
+                )
+                seen.add(leaf["code"])
+    assert {"not_a_list", "not_a_mapping", "required", "unknown_field"} <= seen
