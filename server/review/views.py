@@ -19,8 +19,10 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import joinedload
+
+from sync.tables import sync_mutations
 
 from .. import audit
 from ..auth.views import login_required
@@ -28,7 +30,7 @@ from ..database import begin_writing
 from ..extensions import db
 from ..formatting import vn_date, vn_datetime
 from ..forms import flash_errors
-from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
+from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
 from ..reports.export import Table, download
@@ -284,3 +286,78 @@ def export(fmt: str):
     audit.record("review.export", actor=g.user, status=queue.status, rows=len(items), format=fmt)
     db.session.commit()
     return download(table, fmt, f"so-doan-review-{queue.status}")
+
+
+#: The refused entries page shows the newest this many (the phone keeps every one too).
+REFUSED_SHOWN = 200
+
+
+@dataclass
+class Refused:
+    """One mutation the server refused, as a reviewer needs to read it."""
+
+    received_at: Any
+    person: str
+    unit: str
+    title: str
+    reason: str
+    problems: list[str]
+    resent: bool
+
+
+def _problems(errors: Any, prefix: str = "") -> list[str]:
+    """Field errors ({field: [problem]}, nested for quantities) as "field: message" lines."""
+    out: list[str] = []
+    if isinstance(errors, dict):
+        for name, value in errors.items():
+            out += _problems(value, f"{prefix}{name}" if not prefix else f"{prefix}.{name}")
+    elif isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, dict) and "message" in item:
+                out.append(f"{prefix}: {item['message']}" if prefix else item["message"])
+            else:
+                out += _problems(item, prefix)
+    return out
+
+
+@bp.get("/refused")
+def refused():
+    """What phones in scope sent and the server refused, newest first: kept server-side
+    (the payload as sent), so a lost phone does not lose what was typed, and staff can
+    help a branch that cannot get an entry accepted."""
+    m = sync_mutations
+    actor = literal("user:").concat(cast(User.id, String))
+    newer = sync_mutations.alias("newer")
+    resent = (
+        select(newer.c.n)
+        .where(
+            newer.c.record_id == m.c.record_id,
+            newer.c.received_at > m.c.received_at,
+            newer.c.status.in_(("applied", "merged", "conflict")),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(m.c.received_at, m.c.payload, m.c.result, User.full_name, Unit.name, resent)
+        .join(User, m.c.actor == actor)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(m.c.status == "rejected", User.unit_id.in_(reviewable_unit_ids(g.user)))
+        .order_by(m.c.received_at.desc())
+        .limit(REFUSED_SHOWN)
+    ).all()
+    items = []
+    for received_at, payload, result, person, unit, was_resent in rows:
+        record = (payload or {}).get("record") or {}
+        reason = (result or {}).get("reason") or {}
+        items.append(
+            Refused(
+                received_at,
+                person,
+                unit,
+                record.get("title") or ("(xoá)" if (payload or {}).get("op") == "delete" else "—"),
+                reason.get("message") or reason.get("code") or "—",
+                _problems((result or {}).get("errors")),
+                bool(was_resent),
+            )
+        )
+    return render_template("review/refused.html", items=items, shown=REFUSED_SHOWN)

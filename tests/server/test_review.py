@@ -153,3 +153,32 @@ def test_decisions_need_the_csrf_token(world, make_app, database_uri):
     client.post("/login", data={"username": "canbo", "password": f.PASSWORD, "csrf_token": token})
     assert client.post(f"/review/{rid}/verify").status_code == 400
     assert state(world.app, rid)[0] == "submitted"
+
+
+def test_refused_entries_are_shown_to_the_staff_above_the_sender_and_no_one_else(world, outsider):
+    hoa = world.phone("hoa")
+    rid = uuid.uuid4()
+    out = hoa.push(
+        hoa.mutation(
+            "upsert",
+            rid,
+            activity_record(
+                world.ids["b1"], title="<b>Dọn đường</b>", members_count=-3, status="submitted"
+            ),
+        )
+    )
+    assert out["results"][0]["status"] == "rejected"
+    page = signed_in(world.app, "canbo").get("/review/refused").get_data(as_text=True)
+    assert "&lt;b&gt;Dọn đường&lt;/b&gt;" in page and "<b>Dọn đường" not in page
+    assert "Nông Thị Hoa" in page and "Chi đoàn xóm Nà Mạ" in page
+    assert "Dữ liệu chưa hợp lệ" in page and "members_count: Không được nhỏ hơn 0" in page
+    assert "Chưa gửi lại" in page
+    assert "Dọn đường" in signed_in(world.app, "tinh").get("/review/refused").get_data(as_text=True)
+    other = signed_in(world.app, "canbo-ln").get("/review/refused").get_data(as_text=True)
+    assert "Dọn đường" not in other and 'id="refused-none"' in other
+    assert signed_in(world.app, "lan").get("/review/refused").status_code == 404  # a member
+
+    # Fixed on the phone and sent again: the page says so.
+    hoa.push(hoa.mutation("upsert", rid, activity_record(world.ids["b1"], status="submitted")))
+    page = signed_in(world.app, "canbo").get("/review/refused").get_data(as_text=True)
+    assert "Đã sửa và gửi lại" in page and "Chưa gửi lại" not in page
