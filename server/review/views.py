@@ -241,7 +241,10 @@ def export(fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     queue = _queue()
-    items = db.session.scalars(queue.query.limit(EXPORT_LIMIT)).unique().all()
+    items = db.session.scalars(queue.query.limit(EXPORT_LIMIT + 1)).unique().all()
+    # Never cut silently: the totals row (also in the CSV) says the list is incomplete.
+    cut = len(items) > EXPORT_LIMIT
+    items = items[:EXPORT_LIMIT]
     table = Table(
         "Hoạt động " + STATUS_LABELS[ActivityStatus(queue.status)][0].lower(),
         next((u.name for u in queue.units if u.id == queue.unit_id), g.user.unit.name),
@@ -272,7 +275,9 @@ def export(fmt: str):
             for a in items
         ],
         [
-            f"{len(items)} hoạt động",
+            f"{len(items)} hoạt động đầu tiên — còn nữa: hãy lọc theo đơn vị hoặc loại"
+            if cut
+            else f"{len(items)} hoạt động",
             "",
             "",
             "",

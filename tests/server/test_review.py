@@ -182,3 +182,16 @@ def test_refused_entries_are_shown_to_the_staff_above_the_sender_and_no_one_else
     hoa.push(hoa.mutation("upsert", rid, activity_record(world.ids["b1"], status="submitted")))
     page = signed_in(world.app, "canbo").get("/review/refused").get_data(as_text=True)
     assert "Đã sửa và gửi lại" in page and "Chưa gửi lại" not in page
+
+
+def test_an_export_cut_at_its_limit_says_so_in_its_totals(world, monkeypatch):
+    from server.review import views
+
+    submit(world.phone("hoa"), world.ids["b1"], count=3)
+    staff = signed_in(world.app, "canbo")
+    whole = staff.get("/review/export.csv").data.decode()
+    assert whole.rstrip().splitlines()[-1].startswith("3 hoạt động,")
+    monkeypatch.setattr(views, "EXPORT_LIMIT", 2)  # rather than load 10,001 activities
+    cut = staff.get("/review/export.csv").data.decode()
+    assert cut.count("\r\n") == 1 + 2 + 1
+    assert cut.rstrip().splitlines()[-1].startswith("2 hoạt động đầu tiên — còn nữa")
