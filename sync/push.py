@@ -133,7 +133,7 @@ def push(
     if new and new[0]["n"] != last + 1:
         raise MutationGap(f"expected mutation {last + 1}", expected=last + 1)
 
-    results = _replay(session, device_id, old)
+    results = _replay(session, device_id, old, last)
     if not new:
         return PushOutcome(results, last)
 
@@ -145,7 +145,7 @@ def push(
         session.rollback()
         begin_write(session)
         last = _lock_device(session, device_id)
-        results = _replay(session, device_id, old)
+        results = _replay(session, device_id, old, last)
         results += _apply_all(session, registry, device_id, actor, actor_key, now, new, True)
     session.execute(
         update(sync_devices)
@@ -173,7 +173,7 @@ def _apply_all(
     return results
 
 
-def _replay(session: Session, device_id: uuid.UUID, old: list[dict]) -> list[dict]:
+def _replay(session: Session, device_id: uuid.UUID, old: list[dict], last: int) -> list[dict]:
     if not old:
         return []
     rows = {
@@ -191,8 +191,12 @@ def _replay(session: Session, device_id: uuid.UUID, old: list[dict]) -> list[dic
             results.append({"n": m["n"], "status": "already_applied"})
             continue
         if row.payload_hash != payload_hash(m):
+            # ``expected``: the first number never used, from which the device may number
+            # what it still holds (e.g. a store restored from an older copy reused numbers).
             raise MutationMismatch(
-                f"mutation {m['n']} was already applied with a different payload", n=m["n"]
+                f"mutation {m['n']} was already applied with a different payload",
+                n=m["n"],
+                expected=last + 1,
             )
         results.append(row.result)
     return results

@@ -274,6 +274,27 @@ def test_an_outage_is_retried_no_sooner_than_the_server_asks(world, live_server,
     page.wait_for_selector("#status:has-text('sẽ thử lại lúc')")
 
 
+def test_a_store_that_reuses_numbers_renumbers_and_sends_once(world, live_server, phone_page):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    record_activity(page, "Đã gửi")
+    synced(page)
+    # The phone's store comes back from an older copy: its counter hands out numbers the
+    # server already applied, with other payloads (409 mutation_mismatch, `expected`).
+    page.evaluate("import('/app/js/page/db.js').then(db => db.setMeta({next_n: 1}))")
+    page.context.set_offline(True)
+    record_activity(page, "Sau khi khôi phục")
+    assert page.evaluate(
+        "import('/app/js/page/db.js').then(db => db.outbox()).then(o => o.map(m => m.n))"
+    ) == [1]
+    page.context.set_offline(False)
+    synced(page)
+    assert outbox_count(page) == 0
+    assert _count(world, title="Sau khi khôi phục") == 1
+    assert _count(world, title="Đã gửi") == 1
+
+
 def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page):
     page = phone_page
     ready(page, live_server)

@@ -85,6 +85,7 @@ def test_the_same_number_with_another_payload_changes_nothing(world):
         "/api/v1/sync/push", {"device_id": str(phone.device_id), "mutations": [forged]}
     )
     assert resp.status_code == 409 and resp.get_json()["code"] == "mutation_mismatch"
+    assert (resp.get_json()["n"], resp.get_json()["expected"]) == (1, 2)
     with world.app.app_context():
         assert db.session.get(Activity, rid).title.startswith("Ngày thứ bảy")
 

@@ -55,9 +55,12 @@ async function pushAll(session) {
         batch = Math.max(1, Math.floor(chunk.length / 2));
         continue;
       }
-      if (err instanceof HttpError && err.code === "mutation_gap" && !renumbered && err.body.expected) {
+      const numbering = ["mutation_gap", "mutation_mismatch"].includes(err instanceof HttpError && err.code);
+      if (numbering && !renumbered && err.body.expected) {
         // The server has applied nothing from `expected` on: the waiting entries can take
-        // those numbers without any of them being applied twice or skipped.
+        // those numbers without any of them being applied twice or skipped. (A mismatch:
+        // this store reused numbers another copy of it already sent, e.g. restored from
+        // an older backup; what it holds was never applied under these numbers.)
         renumbered = true;
         await store.renumber(err.body.expected);
         continue;
