@@ -448,8 +448,15 @@ def test_a_backlog_too_large_for_one_request_goes_in_smaller_batches(
         world.ids["b1"],
     )
     answers: list[int] = []
+    encodings: list[str | None] = []
     page.context.on(
         "response", lambda r: answers.append(r.status) if "/sync/push" in r.url else None
+    )
+    page.context.on(
+        "request",
+        lambda r: (
+            encodings.append(r.headers.get("content-encoding")) if "/sync/push" in r.url else None
+        ),
     )
     page.context.set_offline(False)
     until(
@@ -458,4 +465,5 @@ def test_a_backlog_too_large_for_one_request_goes_in_smaller_batches(
         timeout_ms=60000,
     )
     assert answers[0] == 413 and answers[-1] == 200
+    assert encodings and set(encodings) == {"gzip"}  # every push body was compressed
     assert _count(world) == 200
