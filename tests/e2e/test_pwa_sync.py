@@ -295,6 +295,24 @@ def test_a_store_that_reuses_numbers_renumbers_and_sends_once(world, live_server
     assert _count(world, title="Đã gửi") == 1
 
 
+def test_failed_syncs_back_off(world, live_server, phone_page):
+    """15 s, 30 s, 60 s…, each with ±50 % jitter, while the server cannot be reached."""
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
+    waits = []
+    for _ in range(3):
+        before = int(page.get_attribute("body", "data-syncs") or 0)
+        asked_at = time.time()
+        page.click("#sync")
+        until(page, "n => Number(document.body.dataset.syncs || 0) > n", arg=before)
+        next_try = page.get_attribute("body", "data-next-try")
+        waits.append(datetime.fromisoformat(next_try.replace("Z", "+00:00")).timestamp() - asked_at)
+    assert 7 < waits[0] < 23 and 14 < waits[1] < 46 and 29 < waits[2] < 91
+    page.wait_for_selector("#status:has-text('sẽ thử lại lúc')")
+
+
 def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page):
     page = phone_page
     ready(page, live_server)
