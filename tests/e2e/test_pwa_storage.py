@@ -111,6 +111,7 @@ def test_a_full_phone_says_so_keeps_the_typing_and_saves_once_space_is_freed(
     # Saving is refused with the reason, and nothing typed is lost.
     page.click("#save")
     page.wait_for_selector(f"#form-error:has-text('{FULL}')")
+    page.wait_for_selector(f"#status:has-text('{FULL}')")
     screenshot(page, "pwa-storage-full")
     assert page.input_value("#f-title") == "Dọn vệ sinh đường làng"
     assert page.input_value("#f-members_count") == "9"

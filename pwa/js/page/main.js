@@ -44,7 +44,13 @@ const app = {
   },
   render: () => render(),
   sync: () => sync(),
+  /** A write was refused for want of space: the status line says so until a sync stores. */
+  storageFull() {
+    storageFull = true;
+    showStatus();
+  },
   saved() {
+    storageFull = false; // it was just written: there is room again
     // An entry was just queued: send it now if we can, or when the browser next can.
     if (navigator.onLine) sync();
     if (registration && registration.sync) registration.sync.register("sodoan-sync").catch(() => {});

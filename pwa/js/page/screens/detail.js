@@ -62,6 +62,7 @@ export async function detailScreen(app, id) {
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");
+            app.storageFull();
             return;
           }
           app.saved();

@@ -200,6 +200,7 @@ export async function formScreen(app, id) {
           // phone cannot keep it.
           if (!(err instanceof store.StorageFull)) throw err;
           alert.textContent = alert.dataset.full = t("storage_full");
+          app.storageFull();
         },
       );
     }, 300);
@@ -243,6 +244,7 @@ export async function formScreen(app, id) {
       await store.saveLocal(local, mutation, draftKey);
     } catch (err) {
       alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
+      if (err instanceof store.StorageFull) app.storageFull();
       return;
     }
     app.saved();
