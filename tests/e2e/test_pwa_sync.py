@@ -131,6 +131,37 @@ def test_the_same_activity_edited_on_two_phones_is_resolved_in_the_sync_centre(
         two.context.close()
 
 
+def test_an_edit_of_an_activity_deleted_elsewhere_is_shown_by_its_title_and_restored(
+    world, live_server, phone_page
+):
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    record_activity(page, "Sửa đường làng")
+    synced(page)
+    page.context.set_offline(True)
+    open_activity(page, "Sửa đường làng")
+    page.click("#edit")
+    page.wait_for_selector("#activity-form")
+    page.fill("#f-place", "Xóm Nà Mạ")
+    page.click("#save")
+    page.wait_for_selector("#records")
+    a = _activity(world, "Sửa đường làng")
+    lan = world.phone("lan")  # deletes it meanwhile, having seen it
+    lan.push(lan.mutation("delete", a.id, base_version=a.version))
+    page.context.set_offline(False)
+    page.wait_for_selector("#status:has-text('1 xung đột')", timeout=20000)
+    page.click("nav a[href='#/sync']")
+    page.wait_for_selector("#conflicts")
+    shown = page.inner_text("#conflicts")
+    assert "Sửa đường làng" in shown and str(a.id) not in shown
+    assert "Hoạt động đã bị xoá trên máy chủ trong khi bạn sửa" in shown
+    page.click("#conflicts .keep-mine")
+    until(page, "!document.querySelector('#conflicts')")
+    restored = _activity(world, "Sửa đường làng")
+    assert restored.deleted_at is None and restored.place == "Xóm Nà Mạ"
+
+
 def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_server, phone_page):
     page = phone_page
     ready(page, live_server)

@@ -93,7 +93,8 @@ export async function syncScreen(app) {
         }
       };
       list.append(el("li", { "data-id": c.id },
-        el("strong", { text: titleOf(c.record_id) }),
+        // A record deleted on the server is gone from the phone: its kept edit has the title.
+        el("strong", { text: byId[c.record_id] ? titleOf(c.record_id) : (c.client_value && c.client_value.title) || titleOf(c.record_id) }),
         el("p", { text: what }),
         el("div", { class: "sides" },
           el("div", { class: "side server" }, el("small", { text: t("server_value") }), el("p", { class: "server-value", text: valueText(c.server_value, c.field) })),
