@@ -8,17 +8,21 @@ Tỉnh P ─┬─ Xã A ─┬─ a1   (activities of every kind)
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
+from server.activities.inserts import insert_activities
 from server.extensions import db
 from server.formatting import vn_number
 from server.models import (
     Activity,
+    ActivityType,
     AuditEvent,
     Pillar,
     Unit,
@@ -30,8 +34,9 @@ from server.models.types import utcnow
 from server.reports import periods
 from server.reports.completeness import completeness
 from server.reports.service import overview
-from server.reports.totals import rebuild_all, refresh
+from server.reports.totals import _aggregate, rebuild_all, refresh
 from server.units.service import move_unit
+from sync.changes import allocate
 from tests import factories as f
 from tests.world import signed_in
 
@@ -379,3 +384,205 @@ def test_figures_split_by_pillar_on_the_page_and_in_exports(app, tree):
     ]
     csv = staff.get(f"/reports/{tree['P']}/export.csv?p=2026&table=pillars").data.decode()
     assert csv.startswith("\ufeffTrụ cột,") and "Tổng cộng,5,1,28,115,47.5" in csv
+
+
+# -- deltas: exact after every kind of change --------------------------------------------
+
+
+def _norm(value):
+    # SQLite keeps numerics as floats: compare at the columns' scale.
+    if isinstance(value, Decimal | float):
+        return Decimal(str(value)).quantize(Decimal("0.1"))
+    return value
+
+
+def _rows(result) -> list[tuple]:
+    return sorted(tuple(_norm(v) for v in r) for r in result)
+
+
+def _contents() -> tuple[list, list]:
+    """Every row of both tables as they are."""
+    return tuple(_rows(db.session.execute(select(t))) for t in (report_totals, report_quantities))
+
+
+def _from_scratch() -> tuple[list, list]:
+    """Every row of both tables as ``rebuild_all`` would write them, without writing."""
+    totals, quantities = _aggregate(db.session.connection(), None, None)
+    return _rows(db.session.execute(totals)), _rows(db.session.execute(quantities))
+
+
+def _exact(label: str = "") -> None:
+    refresh(db.session())
+    kept = _contents()
+    assert kept == _from_scratch(), label
+    db.session.rollback()
+
+
+def _batch_insert(unit_id: int, on: date, type_id: int, **kw) -> uuid.UUID:
+    """A new activity written the way a push writes its new records (one Core INSERT)."""
+    now = utcnow()
+    fields = {
+        "title": "Theo lô",
+        "place": "",
+        "members_count": 0,
+        "citizens_served": 0,
+        "volunteer_hours": Decimal(0),
+        "quantities": {},
+        "description": "",
+        "status": "submitted",
+        "version": 1,
+        "field_versions": {},
+        "recorded_at_suspect": False,
+    } | kw
+    a = Activity(
+        id=uuid.uuid4(),
+        unit_id=unit_id,
+        type_id=type_id,
+        starts_on=on,
+        ends_on=on,
+        change_seq=allocate(db.session)[0],
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    code = db.session.get(ActivityType, type_id).code
+    insert_activities(db.session, [a], {type_id: code})
+    return a.id
+
+
+def test_deltas_keep_the_totals_exact_through_every_kind_of_change(app, tree):
+    """Each change alone, committed, then refreshed: the tables equal what a rebuild from
+    scratch writes, row for row. Objects are expired by every commit, so each edit also
+    checks that the old value is known without having been read first."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        thu_bay = f.activity_type("thu_bay_tinh_nguyen").id
+        tinh_nguyen = f.activity_type("tinh_nguyen").id
+        a1, b1, a2 = (s.get(Unit, tree[c]) for c in ("A1", "B1", "A2"))
+        x_id = f.activity(
+            a1,
+            date(2026, 9, 1),
+            status="submitted",
+            members_count=3,
+            volunteer_hours=Decimal("1.5"),
+            quantities={"dossiers_land": 2},
+        ).id
+        s.commit()
+        _exact("created through the ORM")
+        y_id = _batch_insert(
+            b1.id,
+            date(2026, 9, 1),
+            thu_bay,
+            status="verified",
+            members_count=4,
+            citizens_served=2,
+            volunteer_hours=Decimal("0.3"),
+            quantities={"dossiers_land": 1, "road_km": 0.1},
+        )
+        _batch_insert(a1.id, date(2026, 9, 1), thu_bay, status="draft", members_count=50)
+        s.commit()
+        _exact("created by the batch INSERT")
+
+        # Kept, so each commit expires them: a change is then made without the old value
+        # having been read (``Session.get`` would load it again).
+        kept = {"x": s.get(Activity, x_id), "y": s.get(Activity, y_id)}
+
+        def x() -> Activity:
+            return kept["x"]
+
+        def y() -> Activity:
+            return kept["y"]
+
+        def dated(a: Activity, on: date) -> None:
+            a.starts_on = a.ends_on = on
+
+        changes = [
+            ("members", lambda: setattr(x(), "members_count", 7)),
+            ("citizens", lambda: setattr(x(), "citizens_served", 9)),
+            ("hours", lambda: setattr(x(), "volunteer_hours", Decimal("2.2"))),
+            ("quantities", lambda: setattr(x(), "quantities", {"dossiers_land": 4, "trees": 1})),
+            ("a zero quantity", lambda: setattr(x(), "quantities", {"trees": 0})),
+            ("no quantities", lambda: setattr(x(), "quantities", {})),
+            ("verified", lambda: setattr(x(), "status", "verified")),
+            ("returned: out", lambda: setattr(x(), "status", "returned")),
+            ("submitted: in", lambda: setattr(x(), "status", "submitted")),
+            ("draft: out", lambda: setattr(x(), "status", "draft")),
+            ("a draft edited", lambda: setattr(x(), "members_count", 70)),
+            ("submitted again", lambda: setattr(x(), "status", "submitted")),
+            ("soft delete", lambda: setattr(x(), "deleted_at", utcnow())),
+            ("a deleted one edited", lambda: setattr(x(), "members_count", 8)),
+            ("undelete", lambda: setattr(x(), "deleted_at", None)),
+            ("type", lambda: setattr(x(), "type_id", tinh_nguyen)),
+            ("next day", lambda: dated(x(), date(2026, 9, 2))),
+            ("next year", lambda: dated(x(), date(2027, 1, 3))),
+            ("unit", lambda: setattr(x(), "unit_id", b1.id)),
+            ("back before b1 moved", lambda: dated(x(), date(2026, 5, 1))),
+            ("a batch row edited", lambda: setattr(y(), "members_count", 5)),
+            ("a batch row's quantity to zero", lambda: setattr(y(), "quantities", {"road_km": 0})),
+            ("only the title", lambda: setattr(y(), "title", "Tên mới")),
+        ]
+        for label, change in changes:
+            change()
+            s.commit()
+            _exact(label)
+
+        # Several changes in one transaction, over several flushes, and a hard delete.
+        x().members_count = 11
+        s.flush()
+        x().members_count = 12
+        x().status = "verified"
+        y().unit_id = a2.id
+        s.flush()
+        dated(y(), date(2026, 9, 3))
+        s.commit()
+        _exact("several flushes")
+        s.delete(y())
+        s.commit()
+        _exact("hard delete")
+        # A flush the database refuses leaves nothing behind for the next one.
+        x().members_count = -1
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+        x().members_count = 13
+        s.commit()
+        _exact("after a refused flush")
+
+
+def test_deltas_and_a_move_in_the_tree_together(app, tree):
+    """Edits waiting as deltas when a branch moves: the days the move marks are
+    recomputed and the deltas are not added to them on top; the others are added."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        a1, a2 = s.get(Unit, tree["A1"]), s.get(Unit, tree["A2"])
+        late = f.activity(a1, date(2026, 12, 5), status="submitted", members_count=5)
+        early = f.activity(a1, date(2026, 10, 5), status="submitted", members_count=6)
+        other = f.activity(a2, date(2026, 12, 5), status="verified", members_count=7)
+        s.commit()
+        _exact("three more")
+        late_id, early_id, other_id = late.id, early.id, other.id
+        # Waiting: a1's December activity moved to another day (no activity of a1 left on
+        # 05/12, only a delta taking it out of A's row), its October one edited, a2's one
+        # edited; a new one on a day after the move.
+        moved = s.get(Activity, late_id)
+        moved.starts_on = moved.ends_on = date(2026, 12, 20)
+        s.get(Activity, early_id).members_count = 16
+        s.get(Activity, other_id).members_count = 17
+        f.activity(a1, date(2026, 12, 6), status="submitted", members_count=1)
+        s.commit()
+        move_unit(s.get(Unit, tree["A1"]), s.get(Unit, tree["B"]), date(2026, 11, 1))
+        s.commit()
+        # And edits after the move, before the refresh.
+        s.get(Activity, other_id).status = "returned"
+        s.get(Activity, late_id).members_count = 25
+        s.commit()
+        _exact("deltas, a move, more deltas")
+        p = s.get(Unit, tree["P"])
+        rows = {r.unit.code: r.figures.members for r in overview(p, periods.year(2026)).children}
+        assert rows["B"] == 3 + 25 + 1  # b1 in May; a1 in December (B's from November)
+        # And from scratch, the same.
+        before = _contents()
+        rebuild_all(s())
+        assert _contents() == before
