@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -583,6 +585,137 @@ def test_deltas_and_a_move_in_the_tree_together(app, tree):
         rows = {r.unit.code: r.figures.members for r in overview(p, periods.year(2026)).children}
         assert rows["B"] == 3 + 25 + 1  # b1 in May; a1 in December (B's from November)
         # And from scratch, the same.
+        before = _contents()
+        rebuild_all(s())
+        assert _contents() == before
+
+
+_DAYS = [date(2026, 6, 30), date(2026, 12, 31), date(2027, 3, 1)]
+_STATUSES = ["draft", "submitted", "verified", "returned"]
+_QUANTITIES = [{}, {"trees": 1}, {"trees": 0.1, "road_km": 2}, {"road_km": 0}]
+_BRANCHES = ["A1", "A2", "B1"]
+
+_create = st.tuples(
+    st.just("create"),
+    st.sampled_from(_BRANCHES),
+    st.integers(0, 99),
+    st.booleans(),  # through the batch INSERT
+)
+_edit = st.tuples(
+    st.just("edit"),
+    st.integers(0, 99),  # which activity
+    st.sampled_from(
+        [
+            # The fields that move a contribution elsewhere, more often.
+            *("unit_id", "starts_on") * 3,
+            "type_id",
+            "status",
+            "deleted_at",
+            "members_count",
+            "citizens_served",
+            "volunteer_hours",
+            "quantities",
+            "title",
+        ]
+    ),
+    st.integers(0, 99),  # which value
+    st.booleans(),  # committed now, or with the next change
+)
+#: A move of the branch of one of the example's new activities (else any branch).
+_move = st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from(["A", "B"]))
+#: One example: new activities, refreshed; then edits, moves in the tree and more edits
+#: waiting together when the next refresh comes.
+_phases = st.tuples(
+    st.lists(_create, max_size=3),
+    st.lists(_edit, max_size=4),
+    st.lists(_move, max_size=2),
+    st.lists(_edit, max_size=3),
+)
+
+
+def test_random_changes_keep_the_totals_exact(app, tree):
+    """Random sequences of creations (both paths), edits of every field, moves in the
+    tree and refreshes, on one database across examples: after every refresh, the tables
+    equal a rebuild from scratch."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        types = [f.activity_type("thu_bay_tinh_nguyen").id, f.activity_type("tinh_nguyen").id]
+        moves = {"next": date(2026, 11, 1)}
+
+        def value(field: str, n: int):
+            return {
+                "unit_id": lambda: tree[_BRANCHES[n % 3]],
+                "starts_on": lambda: _DAYS[n % len(_DAYS)],
+                "type_id": lambda: types[n % 2],
+                "status": lambda: _STATUSES[n % 4],
+                "deleted_at": lambda: utcnow() if n % 2 else None,
+                "members_count": lambda: n,
+                "citizens_served": lambda: n,
+                "volunteer_hours": lambda: Decimal(n) / 10,
+                "quantities": lambda: _QUANTITIES[n % len(_QUANTITIES)],
+                "title": lambda: f"Tên {n}",
+            }[field]()
+
+        @settings(
+            max_examples=200,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
+        @given(phases=_phases)
+        # A counted activity of a1 on 31/12 moved to another day, then a1 moved to B
+        # from before 31/12, before a refresh: only a delta says A's 31/12 held it.
+        @example(
+            phases=(
+                [("create", "A1", 1, False)],
+                [("edit", 0, "starts_on", 0, True)],
+                [("move", 0, "B")],
+                [],
+            )
+        )
+        def run(phases):
+            creates, edits, moved, more = phases
+            for _, code, n, batch in creates:
+                fields = {
+                    "status": ("submitted", "verified", "draft", "submitted")[n % 4],
+                    "members_count": n,
+                    "volunteer_hours": Decimal(n % 7) / 10,
+                    "quantities": _QUANTITIES[n % len(_QUANTITIES)],
+                }
+                on, type_id = _DAYS[n % len(_DAYS)], types[n % 2]
+                if batch:
+                    _batch_insert(tree[code], on, type_id, **fields)
+                else:
+                    f.activity(s.get(Unit, tree[code]), on, type_id=type_id, **fields)
+            s.commit()
+            _exact(repr(phases))
+            for step in [*edits, *[("move", *m[1:]) for m in moved], *more]:
+                if step[0] == "edit":
+                    _, i, field, n, now = step
+                    # One of the latest few: the pool grows across examples.
+                    ids = s.scalars(
+                        select(Activity.id).order_by(Activity.created_at.desc()).limit(4)
+                    ).all()
+                    a = s.get(Activity, ids[i % len(ids)])
+                    new = value(field, n)
+                    if field == "starts_on":
+                        a.ends_on = new
+                    setattr(a, field, new)
+                    if now:
+                        s.commit()
+                else:
+                    _, k, parent = step
+                    code = creates[k % len(creates)][1] if creates else _BRANCHES[k % 3]
+                    unit = s.get(Unit, tree[code])
+                    if unit.parent_id != tree[parent]:
+                        move_unit(unit, s.get(Unit, tree[parent]), moves["next"])
+                        moves["next"] += timedelta(days=1)
+                    s.commit()
+            s.commit()
+            _exact(repr(phases))
+
+        run()
         before = _contents()
         rebuild_all(s())
         assert _contents() == before
