@@ -55,6 +55,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -367,9 +368,11 @@ def _ancestors(conn: Any, unit_ids: list[int]) -> dict[int, list[tuple[int, date
     return above
 
 
-def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], zero: Any) -> None:
-    """Add ``rows`` into ``table`` (upsert adding each sum), then delete the touched rows
-    that fell to ``zero``."""
+def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], value: str) -> None:
+    """Add ``rows`` into ``table`` (upsert adding each sum), then delete the rows whose
+    ``value`` fell to zero. The upsert returns each row's new value, so the deletes are
+    by primary key and only for those rows (a ``(unit, day, type) IN (…)`` list over the
+    touched rows is a scan of the whole table on SQLite)."""
     if not rows:
         return
     ins = _insert(conn, table)
@@ -381,11 +384,13 @@ def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], zero: An
         # Numeric columns are REAL on SQLite: rounded to their scale at every addition, so
         # sums of tenths never drift and a zero is exactly zero.
         added[column.key] = func.round(total, 1) if isinstance(column.type, Numeric) else total
-    conn.execute(ins.on_conflict_do_update(index_elements=keys, set_=added), rows)
-    touched = [tuple(r[k] for k in keys) for r in rows]
-    key = tuple_(*(table.c[k] for k in keys))
-    for i in range(0, len(touched), CHUNK):
-        conn.execute(delete(table).where(key.in_(touched[i : i + CHUNK]), zero))
+    upsert = ins.on_conflict_do_update(index_elements=keys, set_=added).returning(
+        *(table.c[k] for k in keys), table.c[value]
+    )
+    zero = [dict(zip(keys, r[:-1], strict=True)) for r in conn.execute(upsert, rows) if r[-1] == 0]
+    if zero:
+        by_key = and_(*(table.c[k] == bindparam(f"key_{k}", type_=table.c[k].type) for k in keys))
+        conn.execute(delete(table).where(by_key), [{f"key_{k}": z[k] for k in keys} for z in zero])
 
 
 def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> None:
@@ -431,7 +436,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
             for k, v in sorted(totals.items())
             if any(v)
         ],
-        report_totals.c.activities == 0,
+        "activities",
     )
     _add_up(
         conn,
@@ -442,7 +447,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
             for k, v in sorted(quantities.items())
             if v
         ],
-        report_quantities.c.amount == 0,
+        "amount",
     )
 
 

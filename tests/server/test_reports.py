@@ -8,6 +8,7 @@ Tỉnh P ─┬─ Xã A ─┬─ a1   (activities of every kind)
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from server.activities.inserts import insert_activities
 from server.extensions import db
@@ -719,3 +721,51 @@ def test_random_changes_keep_the_totals_exact(app, tree):
         before = _contents()
         rebuild_all(s())
         assert _contents() == before
+
+
+@pytest.mark.postgresql_only
+def test_a_refresh_waits_for_writers_of_deltas_only_when_it_recomputes(app, tree):
+    """On PostgreSQL a refresh that recomputes pairs from the activities must see the
+    same changes as the deltas it consumes, so it waits for a writer whose deltas are not
+    committed yet; one that only applies deltas does not wait for anybody."""
+    with app.app_context():
+        refresh(db.session())
+        engine = db.engine
+        a1 = db.session.get(Unit, tree["A1"])
+        f.activity(a1, date(2026, 9, 9), status="submitted", members_count=1)
+        db.session.commit()
+
+        def refreshed_while_a_writer_waits() -> bool:
+            writer = Session(engine)
+            counted = writer.scalars(
+                select(Activity).where(Activity.unit_id == a1.id, Activity.status == "verified")
+            ).first()
+            counted.members_count += 100
+            writer.flush()  # its delta is written, not committed
+            done = threading.Event()
+
+            def run() -> None:
+                with app.app_context():
+                    refresh(db.session())
+                    db.session.remove()
+                done.set()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            finished_first = done.wait(1.5)
+            writer.commit()
+            writer.close()
+            thread.join(10)
+            assert done.is_set()
+            return finished_first
+
+        assert refreshed_while_a_writer_waits()  # deltas only: nobody waits
+        # a1, with an activity in December, moves under B from 01/12: pairs to recompute.
+        f.activity(a1, date(2026, 12, 5), status="submitted", members_count=2)
+        db.session.commit()
+        move_unit(
+            db.session.get(Unit, tree["A1"]), db.session.get(Unit, tree["B"]), date(2026, 12, 1)
+        )
+        db.session.commit()
+        assert not refreshed_while_a_writer_waits()  # pairs to recompute: it waited
+        _exact("after both")
