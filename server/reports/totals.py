@@ -27,17 +27,19 @@ same work):
    every unit above each on that day in the dated closure, and adds the sums in with an
    upsert (``ON CONFLICT … DO UPDATE SET x = x + excluded.x``), deleting rows that fall
    to zero activities (or, for quantities, to a zero amount). Its cost follows the
-   number of edits, not the activities of their days (5 s → milliseconds after 200
-   scattered edits over a million activities, docs/BENCHMARKS.md);
+   number of edits, not the activities of their days (after 200 scattered edits over
+   a million activities the next read took 3–5 s, now 65–184 ms: docs/BENCHMARKS.md);
 2. recomputes the rows of every unit above a dirty pair on that day from the activities
    of that day (one grouped ``INSERT … SELECT`` per table). A recomputed (unit, day)
-   already includes every committed change, so a delta is never added to a row that is
-   recomputed in the same refresh. On PostgreSQL that needs the deltas it consumed and
-   the activities it reads to be the same set of changes, so when there are dirty pairs
-   the refresh first takes ``report_deltas`` in EXCLUSIVE mode: writers that recorded
-   deltas have committed, new ones wait for this short transaction. (SQLite's
-   ``BEGIN IMMEDIATE`` already keeps every writer out.) Dirty pairs marked while a
-   refresh runs stay for the next one.
+   already includes every committed change, so a delta is not added to a row recomputed
+   in the same refresh (and the recompute, coming after, would replace it anyway). That
+   needs the deltas consumed and the activities read to be the same set of changes: on
+   PostgreSQL a delta committed between the two would be counted by the recompute *and*
+   left waiting for the next refresh. So when there are dirty pairs the refresh first
+   takes ``report_deltas`` in EXCLUSIVE mode: writers that recorded deltas commit first,
+   new ones wait for this short transaction; a refresh of deltas alone (the usual case)
+   blocks nobody. (SQLite's ``BEGIN IMMEDIATE`` already keeps every writer out.) Dirty
+   pairs marked while a refresh runs stay for the next one.
 
 Writes that bypass both (a Core ``UPDATE`` of counted fields) are not seen;
 :func:`rebuild_all` recomputes everything from scratch.
