@@ -39,7 +39,11 @@ DISTRICTS, UNIONS, BRANCHES = 10, 50, 10
 YEARS = (2024, 2025, 2026)
 TARGET_PROVINCE_MS = 500
 TARGET_BRANCH_MS = 100
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The server's maintenance database, only to create and drop the bench's own database
+# (another engineer's test databases on the same server are never touched).
+PG_ADMIN = os.environ.get(
+    "REPORT_BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def log(msg: str) -> None:
@@ -222,7 +226,9 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
     from sqlalchemy import create_engine, event, text
 
     tmp = Path(tempfile.mkdtemp(prefix="sodoan_report_bench_"))
-    name = f"sodoan_report_bench_{os.getpid()}"
+    # Named after the bench, this process and a random tag: two benches on one server
+    # (other worktrees, other engineers) never drop each other's database.
+    name = f"sodoan_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = None
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"

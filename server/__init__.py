@@ -22,7 +22,7 @@ from .activities import (
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
 from .extensions import compress, csrf, db, limiter, migrate
-from .reports import totals  # noqa: F401  (marks report days dirty on every write)
+from .reports import totals  # noqa: F401  (records report deltas on every write)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

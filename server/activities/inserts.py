@@ -8,8 +8,8 @@ exactly what they would have done for a new row:
 
 * ``search_fold``, the folded title and place (``Activity._keep_fold``);
 * ``wire``, the record as a phone receives it (``server/activities/wire.py``);
-* the (unit, day) pair of each row marked dirty for the report totals
-  (``server/reports/totals.py``).
+* what each counted row adds to the report totals, recorded as deltas with one more
+  ``INSERT`` (``server/reports/totals.py``).
 
 Edits and deletes of existing records stay on the ORM, hooks and all.
 ``tests/sync/test_batch_insert.py`` holds both paths to the same rows.
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Activity
 from ..models.activities import search_fold_of
-from ..reports.totals import mark
+from ..reports.totals import record_inserted
 from .wire import encode, record_fields
 
 _COLUMNS = tuple(c.key for c in Activity.__table__.columns)
@@ -44,4 +44,4 @@ def insert_activities(session: Session, records: list[Any], codes: Mapping[int, 
         return
     conn = session.connection()
     conn.execute(insert(Activity.__table__), rows)
-    mark(conn, ((row["unit_id"], row["starts_on"]) for row in rows))
+    record_inserted(conn, rows)

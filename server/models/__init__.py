@@ -5,7 +5,14 @@ from .audit import AuditEvent, EnrolmentCode
 from .commendation import NOMINATION_KINDS, Nomination, nomination_activities
 from .movement import ActivityType, Phase, Pillar
 from .people import ROLE_LABELS, Device, Role, User, normalise_username
-from .reports import ReportingSchedule, Target, report_dirty, report_quantities, report_totals
+from .reports import (
+    ReportingSchedule,
+    Target,
+    report_deltas,
+    report_dirty,
+    report_quantities,
+    report_totals,
+)
 from .units import (
     BEGINNING,
     UNIT_KIND_LABELS,
@@ -42,6 +49,7 @@ __all__ = [
     "UnitName",
     "User",
     "normalise_username",
+    "report_deltas",
     "report_dirty",
     "report_quantities",
     "report_totals",

@@ -45,6 +45,10 @@ STATUS_LABELS = {
 }
 
 
+#: The report totals' fields (see server/reports/totals.py).
+_OLD: dict = {"active_history": True}
+
+
 def search_fold_of(title: str | None, place: str | None) -> str:
     """What ``search_fold`` holds for this title and place (kept by the model on every ORM
     write, and by writers that insert rows without the ORM)."""
@@ -72,19 +76,21 @@ class Activity(db.Model):
 
     # Made on the phone, so a record exists (and can be edited) weeks before it syncs.
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    type_id: Mapped[int] = mapped_column(ForeignKey("activity_types.id"), index=True)
+    # ``_OLD``: the old value is loaded before a change, even when the attribute was
+    # expired, so report totals can subtract what the record counted for (decision 48).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), **_OLD)
+    type_id: Mapped[int] = mapped_column(ForeignKey("activity_types.id"), index=True, **_OLD)
     title: Mapped[str] = mapped_column(NFCString(200))
-    starts_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date, **_OLD)
     ends_on: Mapped[date] = mapped_column(Date)
     place: Mapped[str] = mapped_column(NFCString(200), default="")
-    members_count: Mapped[int] = mapped_column(Integer, default=0)
-    citizens_served: Mapped[int] = mapped_column(Integer, default=0)
-    volunteer_hours: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal(0))
+    members_count: Mapped[int] = mapped_column(Integer, default=0, **_OLD)
+    citizens_served: Mapped[int] = mapped_column(Integer, default=0, **_OLD)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal(0), **_OLD)
     # The type's own figures, e.g. {"dossiers_civil_status": 12, "gift_value_vnd": 500000}.
-    quantities: Mapped[dict] = mapped_column(JSONType, default=dict)
+    quantities: Mapped[dict] = mapped_column(JSONType, default=dict, **_OLD)
     description: Mapped[str] = mapped_column(NFCText(), default="")
-    status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT.value)
+    status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT.value, **_OLD)
     review_comment: Mapped[str | None] = mapped_column(NFCText())
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -112,7 +118,7 @@ class Activity(db.Model):
     # For field-level merge: the record version at which each field last changed.
     field_versions: Mapped[dict] = mapped_column(JSONType, default=dict)
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), **_OLD)
     # The record as a phone receives it, rendered on every write (server/activities/wire.py);
     # deferred: only pulls read it.
     wire: Mapped[str] = mapped_column(Text, deferred=True)

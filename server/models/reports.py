@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import JSONType, UTCDateTime, utcnow
 
 report_totals = Table(
     "report_totals",
@@ -54,6 +55,25 @@ report_dirty = Table(
     db.metadata,
     Column("unit_id", Integer, primary_key=True, autoincrement=False),
     Column("day", Date, primary_key=True),
+)
+
+# What activity writes changed in the totals since the last refresh, per (unit, day,
+# type) of the activity itself: signed counts and sums, and the quantities' signed
+# amounts by code (decimal strings). Append-only; a refresh adds them up the tree and
+# deletes them. No index besides the key: it holds the edits of minutes, not history.
+report_deltas = Table(
+    "report_deltas",
+    db.metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("unit_id", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("activities", Integer, nullable=False),
+    Column("verified", Integer, nullable=False),
+    Column("members", Integer, nullable=False),
+    Column("citizens", Integer, nullable=False),
+    Column("hours", Numeric(14, 1), nullable=False),
+    Column("quantities", JSONType, nullable=False),
 )
 
 

@@ -4,30 +4,60 @@ Summing a province's activities for a year means joining a third of a million ro
 the dated tree, five times over (totals, children, types, quantities, trend): two seconds
 on PostgreSQL at a million activities. Instead, ``report_totals`` holds, for every unit
 and every day, what the activities of that day in the unit's subtree *as it was that day*
-add up to, per type (and ``report_quantities`` the types' own quantities).
+add up to, per type (and ``report_quantities`` the types' own quantities, the non-zero
+amounts only: a missing row reads as zero, and a row that falls to zero is deleted).
 
-Keeping them exact without slowing the writes that matter (a phone's push):
+Keeping them exact without slowing the writes that matter (a phone's push), two ways:
 
-* every ORM write of an activity marks its (unit, day) dirty — the old pair and the new
-  one — with one statement per flush (``report_dirty``);
-* a move in the tree marks the moved units' days from its date, for them and for the
-  parent they left;
-* before a report is read, :func:`refresh` recomputes the rows of every unit above a
-  dirty pair on that day, from the activities of that day (one grouped ``INSERT …
-  SELECT`` per table), under a lock so two readers do not rebuild the same rows at once,
-  and clears the pairs it read. A pair dirtied while a refresh runs stays dirty.
+* **deltas**, for activity writes: every ORM write of an activity records what the
+  record's contribution changed — minus what it counted for before (if it was counted:
+  not deleted, submitted or verified), plus what it counts for now — per (unit, day,
+  type) of the activity itself, netted per flush and written with one multi-row
+  ``INSERT`` into ``report_deltas`` in the write's own transaction. The push's batch
+  ``INSERT`` path records plus-only rows the same way (``server/activities/inserts.py``);
+* **dirty pairs**, for tree moves: a move marks the moved units' days from its date, for
+  them and for the parent they left, in ``report_dirty`` — including the days of their
+  deltas not yet applied, whose ancestors changed under them.
+
+Before a report is read, :func:`refresh`, under a lock (so two readers do not do the
+same work):
+
+1. consumes the deltas (``DELETE … RETURNING``: exactly the rows it deletes are the ones
+   it applies, whatever commits meanwhile), adds them up per (unit, day, type), finds
+   every unit above each on that day in the dated closure, and adds the sums in with an
+   upsert (``ON CONFLICT … DO UPDATE SET x = x + excluded.x``), deleting rows that fall
+   to zero activities (or, for quantities, to a zero amount). Its cost follows the
+   number of edits, not the activities of their days (after 200 scattered edits over
+   a million activities the next read took 3–5 s, now 65–184 ms: docs/BENCHMARKS.md);
+2. recomputes the rows of every unit above a dirty pair on that day from the activities
+   of that day (one grouped ``INSERT … SELECT`` per table). A recomputed (unit, day)
+   already includes every committed change, so a delta is not added to a row recomputed
+   in the same refresh (and the recompute, coming after, would replace it anyway). That
+   needs the deltas consumed and the activities read to be the same set of changes: on
+   PostgreSQL a delta committed between the two would be counted by the recompute *and*
+   left waiting for the next refresh. So when there are dirty pairs the refresh first
+   takes ``report_deltas`` in EXCLUSIVE mode: writers that recorded deltas commit first,
+   new ones wait for this short transaction; a refresh of deltas alone (the usual case)
+   blocks nobody. (SQLite's ``BEGIN IMMEDIATE`` already keeps every writer out.) Dirty
+   pairs marked while a refresh runs stay for the next one.
+
+Writes that bypass both (a Core ``UPDATE`` of counted fields) are not seen;
+:func:`rebuild_all` recomputes everything from scratch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     Numeric,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -44,10 +74,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..models import Activity, ActivityStatus, UnitClosure
-from ..models.reports import report_dirty, report_quantities, report_totals
+from ..models.reports import report_deltas, report_dirty, report_quantities, report_totals
 from .service import COUNTED, held_on_activity_date
 
 #: Rows deleted per statement (bounded parameter lists on both databases).
@@ -58,63 +88,187 @@ DAYS_PER_QUERY = 100
 MAX_LISTED_UNITS = 2000
 #: PostgreSQL advisory lock key: "so-doan report totals".
 LOCK_KEY = 0x50D0A7
+#: An activity's fields its contribution to the totals depends on.
+FIELDS = (
+    "unit_id",
+    "starts_on",
+    "type_id",
+    "status",
+    "deleted_at",
+    "members_count",
+    "citizens_served",
+    "volunteer_hours",
+    "quantities",
+)
+_SUMS = ("activities", "verified", "members", "citizens", "hours")
+
+Key = tuple[int, date, int]
+#: activities, verified, members, citizens, hours, then the quantities by code.
+Contribution = tuple[Key, tuple[int, int, int, int, Decimal], dict[str, Decimal]]
 
 
 def _dialect(bind: Any) -> str:
     return bind.dialect.name
 
 
+def _insert(bind: Any, table: Table) -> Any:
+    return (pg_insert if _dialect(bind) == "postgresql" else sqlite_insert)(table)
+
+
 def _insert_ignore(bind: Any, table: Table) -> Any:
-    ins = pg_insert if _dialect(bind) == "postgresql" else sqlite_insert
-    return ins(table).on_conflict_do_nothing()
+    return _insert(bind, table).on_conflict_do_nothing()
 
 
-def mark(connection: Any, pairs: Iterable[tuple[int, date]]) -> None:
-    rows = [{"unit_id": u, "day": d} for u, d in sorted(set(pairs)) if u and d]
+# -- what an activity counts for ------------------------------------------------------------
+
+
+def contribution(values: Mapping[str, Any]) -> Contribution | None:
+    """What an activity with these field values adds to the totals of its own unit and
+    day, or None when it is not counted (deleted, draft or returned)."""
+    if values.get("deleted_at") is not None or values.get("status") not in COUNTED:
+        return None
+    if not values.get("unit_id") or not values.get("starts_on"):
+        return None
+    key = (values["unit_id"], values["starts_on"], values["type_id"])
+    sums = (
+        1,
+        1 if values["status"] == ActivityStatus.VERIFIED.value else 0,
+        values.get("members_count") or 0,
+        values.get("citizens_served") or 0,
+        Decimal(str(values.get("volunteer_hours") or 0)),
+    )
+    amounts = {
+        str(code): Decimal(str(v))
+        for code, v in (values.get("quantities") or {}).items()
+        if v is not None
+    }
+    return key, sums, amounts
+
+
+class _Deltas:
+    """Signed contributions gathered over a flush, netted per (unit, day, type)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Key, list[Any]] = {}
+        self.amounts: dict[Key, dict[str, Decimal]] = {}
+
+    def add(self, c: Contribution | None, sign: int) -> None:
+        if c is None:
+            return
+        key, sums, amounts = c
+        mine = self.sums.setdefault(key, [0, 0, 0, 0, Decimal(0)])
+        for i, v in enumerate(sums):
+            mine[i] += sign * v
+        codes = self.amounts.setdefault(key, {})
+        for code, v in amounts.items():
+            codes[code] = codes.get(code, Decimal(0)) + sign * v
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for key, sums in sorted(self.sums.items()):
+            amounts = {code: str(v) for code, v in sorted(self.amounts[key].items()) if v}
+            if not any(sums) and not amounts:
+                continue  # an edit that changed nothing counted (a title, a place)
+            unit_id, day, type_id = key
+            out.append(
+                {"unit_id": unit_id, "day": day, "type_id": type_id}
+                | dict(zip(_SUMS, sums, strict=True))
+                | {"quantities": amounts}
+            )
+        return out
+
+
+def record(connection: Any, deltas: _Deltas) -> None:
+    """Write the netted deltas with one statement (nothing when they cancel out)."""
+    rows = deltas.rows()
     if rows:
-        connection.execute(_insert_ignore(connection, report_dirty), rows)
+        connection.execute(insert(report_deltas), rows)
+
+
+def record_inserted(connection: Any, rows: Iterable[Mapping[str, Any]]) -> None:
+    """The deltas of newly inserted activity rows (plus only), for writers that insert
+    without the ORM and so without its hooks."""
+    deltas = _Deltas()
+    for row in rows:
+        deltas.add(contribution(row), +1)
+    record(connection, deltas)
 
 
 def mark_units_from(session: Session, unit_ids: list[int], on: date, left: int | None) -> None:
     """``unit_ids`` moved in the tree from ``on`` (leaving the parent ``left``): the days
-    of their activities from then are rolled up elsewhere now."""
+    of their activities from then are rolled up elsewhere now. Their deltas not applied
+    yet were recorded against the old ancestors' totals, so their days are marked too
+    (a refresh never adds a delta to a recomputed row)."""
     conn = session.connection()
-    mine = select(Activity.unit_id, Activity.starts_on).where(
-        Activity.unit_id.in_(unit_ids), Activity.starts_on >= on
-    )
-    conn.execute(
-        _insert_ignore(conn, report_dirty).from_select(["unit_id", "day"], mine.distinct())
-    )
-    if left is not None:
-        theirs = select(literal(left), Activity.starts_on).where(
-            Activity.unit_id.in_(unit_ids), Activity.starts_on >= on
-        )
+    for unit, day in (
+        (Activity.unit_id, Activity.starts_on),
+        (report_deltas.c.unit_id, report_deltas.c.day),
+    ):
+        mine = select(unit, day).where(unit.in_(unit_ids), day >= on)
         conn.execute(
-            _insert_ignore(conn, report_dirty).from_select(["unit_id", "day"], theirs.distinct())
+            _insert_ignore(conn, report_dirty).from_select(["unit_id", "day"], mine.distinct())
         )
+        if left is not None:
+            theirs = select(literal(left), day).where(unit.in_(unit_ids), day >= on)
+            conn.execute(
+                _insert_ignore(conn, report_dirty).from_select(
+                    ["unit_id", "day"], theirs.distinct()
+                )
+            )
 
 
-# -- marking on every ORM write of an activity --------------------------------------------
+# -- deltas of every ORM write of an activity -----------------------------------------------
+
+
+def _old_values(target: Activity) -> dict[str, Any]:
+    """The fields as the database held them before this flush. The fields are mapped with
+    ``active_history``, so a changed one has its old value even if it was expired."""
+    attrs = inspect(target).attrs
+    old = {}
+    for name in FIELDS:
+        deleted = attrs[name].history.deleted
+        old[name] = deleted[0] if deleted else getattr(target, name)
+    return old
+
+
+def _new_values(target: Activity) -> dict[str, Any]:
+    return {name: getattr(target, name) for name in FIELDS}
+
+
+def _pending(target: Activity) -> _Deltas:
+    # Kept on the session, started afresh by every flush: a flush that failed half-way
+    # leaves nothing behind for the next one.
+    return object_session(target).info.setdefault("report_deltas", _Deltas())
+
+
+@event.listens_for(Session, "before_flush")
+def _start(session: Session, _context: Any, _instances: Any) -> None:
+    session.info["report_deltas"] = _Deltas()
 
 
 @event.listens_for(Activity, "after_insert")
+def _inserted(_mapper: Any, _connection: Any, target: Activity) -> None:
+    _pending(target).add(contribution(_new_values(target)), +1)
+
+
 @event.listens_for(Activity, "after_update")
-@event.listens_for(Activity, "after_delete")
-def _collect(_mapper: Any, connection: Any, target: Activity) -> None:
-    pairs = connection.info.setdefault("report_dirty", set())
-    pairs.add((target.unit_id, target.starts_on))
-    attrs = inspect(target).attrs
-    old_units = attrs.unit_id.history.deleted or [target.unit_id]
-    old_days = attrs.starts_on.history.deleted or [target.starts_on]
-    pairs.update((u, d) for u in old_units for d in old_days)
+def _updated(_mapper: Any, _connection: Any, target: Activity) -> None:
+    deltas = _pending(target)
+    deltas.add(contribution(_old_values(target)), -1)
+    deltas.add(contribution(_new_values(target)), +1)
+
+
+@event.listens_for(Activity, "before_delete")
+def _deleting(_mapper: Any, _connection: Any, target: Activity) -> None:
+    # Before, not after: an expired field can still be loaded from the row.
+    _pending(target).add(contribution(_old_values(target)), -1)
 
 
 @event.listens_for(Session, "after_flush")
-def _flush_marks(session: Session, _context: Any) -> None:
-    conn = session.connection()
-    pairs = conn.info.pop("report_dirty", None)
-    if pairs:
-        mark(conn, pairs)
+def _flush_deltas(session: Session, _context: Any) -> None:
+    deltas = session.info.pop("report_deltas", None)
+    if deltas is not None:
+        record(session.connection(), deltas)
 
 
 # -- rebuilding -----------------------------------------------------------------------------
@@ -172,6 +326,8 @@ def _aggregate(conn: Any, days: list[date] | None, ancestors: list[int] | None) 
         .join(c, held_on_activity_date(c))
         .join(pairs, true())
     ).group_by(c.ancestor_id, Activity.starts_on, Activity.type_id, pairs.c.key)
+    # Non-zero amounts only, as the deltas leave them (a zero amount reads the same).
+    quantities = quantities.having(func.sum(cast(pairs.c.value, Numeric(20, 1))) != 0)
     return totals, quantities
 
 
@@ -194,18 +350,132 @@ def _refill(conn: Any, affected: set[tuple[int, date]]) -> None:
                 conn.execute(insert(table), rows)
 
 
+def _consume(conn: Any) -> list[Any]:
+    """Take every delta row: exactly those deleted are returned, so a delta committed
+    meanwhile is neither lost nor applied twice."""
+    columns = [report_deltas.c[n] for n in ("unit_id", "day", "type_id", *_SUMS, "quantities")]
+    return list(conn.execute(delete(report_deltas).returning(*columns)))
+
+
+def _ancestors(conn: Any, unit_ids: list[int]) -> dict[int, list[tuple[int, date, Any]]]:
+    """For each unit, every unit above it (itself included) with the dates it held it."""
+    c = UnitClosure
+    above: dict[int, list[tuple[int, date, Any]]] = defaultdict(list)
+    for i in range(0, len(unit_ids), CHUNK):
+        query = select(c.descendant_id, c.ancestor_id, c.valid_from, c.valid_to).where(
+            c.descendant_id.in_(unit_ids[i : i + CHUNK])
+        )
+        for d, a, valid_from, valid_to in conn.execute(query):
+            above[d].append((a, valid_from, valid_to))
+    return above
+
+
+def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], value: str) -> None:
+    """Add ``rows`` into ``table`` (upsert adding each sum), then delete the rows whose
+    ``value`` fell to zero. The upsert returns each row's new value, so the deletes are
+    by primary key and only for those rows (a ``(unit, day, type) IN (…)`` list over the
+    touched rows is a scan of the whole table on SQLite)."""
+    if not rows:
+        return
+    ins = _insert(conn, table)
+    added: dict[str, Any] = {}
+    for column in table.c:
+        if column.key in keys:
+            continue
+        total = column + ins.excluded[column.key]
+        # Numeric columns are REAL on SQLite: rounded to their scale at every addition, so
+        # sums of tenths never drift and a zero is exactly zero.
+        added[column.key] = func.round(total, 1) if isinstance(column.type, Numeric) else total
+    upsert = ins.on_conflict_do_update(index_elements=keys, set_=added).returning(
+        *(table.c[k] for k in keys), table.c[value]
+    )
+    zero = [dict(zip(keys, r[:-1], strict=True)) for r in conn.execute(upsert, rows) if r[-1] == 0]
+    if zero:
+        by_key = and_(*(table.c[k] == bindparam(f"key_{k}", type_=table.c[k].type) for k in keys))
+        conn.execute(delete(table).where(by_key), [{f"key_{k}": z[k] for k in keys} for z in zero])
+
+
+def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> None:
+    """Add the consumed ``deltas`` to the rows of every unit above them on their day,
+    except the (unit, day) rows ``recomputed`` from the activities in this refresh, which
+    already include them."""
+    sums: dict[Key, list[Any]] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+    amounts: dict[tuple[int, date, int, str], Decimal] = defaultdict(Decimal)
+    for row in deltas:
+        mine = sums[row.unit_id, row.day, row.type_id]
+        for i, name in enumerate(_SUMS):
+            mine[i] += Decimal(str(getattr(row, name))) if name == "hours" else getattr(row, name)
+        for code, v in (row.quantities or {}).items():
+            amounts[row.unit_id, row.day, row.type_id, code] += Decimal(str(v))
+    above = _ancestors(conn, sorted({u for u, _, _ in sums}))
+
+    def holders(unit_id: int, day: date) -> list[int]:
+        return [
+            a
+            for a, valid_from, valid_to in above[unit_id]
+            if valid_from <= day
+            and (valid_to is None or valid_to > day)
+            and (a, day) not in recomputed
+        ]
+
+    totals: dict[Key, list[Any]] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+    for (unit_id, day, type_id), values in sums.items():
+        for a in holders(unit_id, day):
+            mine = totals[a, day, type_id]
+            for i, v in enumerate(values):
+                mine[i] += v
+    quantities: dict[tuple[int, date, int, str], Decimal] = defaultdict(Decimal)
+    for (unit_id, day, type_id, code), amount in amounts.items():
+        for a in holders(unit_id, day):
+            quantities[a, day, type_id, code] += amount
+    keys = ["unit_id", "day", "type_id"]
+    _add_up(
+        conn,
+        report_totals,
+        keys,
+        [
+            dict(zip(keys, k, strict=True)) | dict(zip(_SUMS, v, strict=True))
+            for k, v in sorted(totals.items())
+            if any(v)
+        ],
+        "activities",
+    )
+    _add_up(
+        conn,
+        report_quantities,
+        [*keys, "code"],
+        [
+            dict(zip([*keys, "code"], k, strict=True)) | {"amount": v}
+            for k, v in sorted(quantities.items())
+            if v
+        ],
+        "amount",
+    )
+
+
 def refresh(session: Session) -> int:
-    """Bring the totals up to date; return how many dirty pairs were handled. Commits."""
+    """Bring the totals up to date; return how many delta rows and dirty pairs were
+    handled. Commits."""
     conn = session.connection()
-    if not conn.execute(select(report_dirty.c.day).limit(1)).first():
-        session.rollback()
-        return 0
+    waiting = conn.execute(select(report_deltas.c.id).limit(1)).first() is not None
+    dirty = conn.execute(select(report_dirty.c.day).limit(1)).first() is not None
     session.rollback()
+    if not waiting and not dirty:
+        return 0
     conn = session.connection(execution_options={"sqlite_immediate": True})
+    fenced = True  # SQLite: BEGIN IMMEDIATE keeps every writer out until the commit.
     if _dialect(conn) == "postgresql":
         # One refresher at a time; the others wait, then find little or nothing to do.
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-    seen = [tuple(r) for r in conn.execute(select(report_dirty.c.unit_id, report_dirty.c.day))]
+        # Recomputing rows next to consuming deltas needs both to see the same changes:
+        # writers of deltas finish first, the next ones wait (module docstring, step 2).
+        fenced = dirty
+        if fenced:
+            conn.execute(text("LOCK TABLE report_deltas IN EXCLUSIVE MODE"))
+    seen: list[tuple[int, date]] = []
+    if fenced:
+        seen = [tuple(r) for r in conn.execute(select(report_dirty.c.unit_id, report_dirty.c.day))]
+    affected: set[tuple[int, date]] = set()
     if seen:
         c, d = UnitClosure, report_dirty
         above = select(c.ancestor_id, d.c.day).join(
@@ -217,6 +487,9 @@ def refresh(session: Session) -> int:
             ),
         )
         affected = {(u, day) for u, day in conn.execute(above)} | set(seen)
+    deltas = _consume(conn)
+    _apply(conn, deltas, affected)
+    if seen:
         _refill(conn, affected)
         # Only the pairs read above: one marked meanwhile is handled next time.
         for i in range(0, len(seen), CHUNK):
@@ -226,7 +499,7 @@ def refresh(session: Session) -> int:
                 )
             )
     session.commit()
-    return len(seen)
+    return len(deltas) + len(seen)
 
 
 def rebuild_all(session: Session) -> int:
@@ -236,7 +509,10 @@ def rebuild_all(session: Session) -> int:
     conn = session.connection(execution_options={"sqlite_immediate": True})
     if _dialect(conn) == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        # The deltas dropped below must be exactly the changes the rebuild reads.
+        conn.execute(text("LOCK TABLE report_deltas IN EXCLUSIVE MODE"))
         conn.execute(text("SET LOCAL work_mem = '64MB'"))
+    conn.execute(delete(report_deltas))
     conn.execute(delete(report_dirty))
     conn.execute(delete(report_totals))
     conn.execute(delete(report_quantities))

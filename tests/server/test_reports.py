@@ -8,17 +8,25 @@ Tỉnh P ─┬─ Xã A ─┬─ a1   (activities of every kind)
 from __future__ import annotations
 
 import io
+import threading
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from server.activities.inserts import insert_activities
 from server.extensions import db
 from server.formatting import vn_number
 from server.models import (
     Activity,
+    ActivityType,
     AuditEvent,
     Pillar,
     Unit,
@@ -30,8 +38,9 @@ from server.models.types import utcnow
 from server.reports import periods
 from server.reports.completeness import completeness
 from server.reports.service import overview
-from server.reports.totals import rebuild_all, refresh
+from server.reports.totals import _aggregate, rebuild_all, refresh
 from server.units.service import move_unit
+from sync.changes import allocate
 from tests import factories as f
 from tests.world import signed_in
 
@@ -379,3 +388,384 @@ def test_figures_split_by_pillar_on_the_page_and_in_exports(app, tree):
     ]
     csv = staff.get(f"/reports/{tree['P']}/export.csv?p=2026&table=pillars").data.decode()
     assert csv.startswith("\ufeffTrụ cột,") and "Tổng cộng,5,1,28,115,47.5" in csv
+
+
+# -- deltas: exact after every kind of change --------------------------------------------
+
+
+def _norm(value):
+    # SQLite keeps numerics as floats: compare at the columns' scale.
+    if isinstance(value, Decimal | float):
+        return Decimal(str(value)).quantize(Decimal("0.1"))
+    return value
+
+
+def _rows(result) -> list[tuple]:
+    return sorted(tuple(_norm(v) for v in r) for r in result)
+
+
+def _contents() -> tuple[list, list]:
+    """Every row of both tables as they are."""
+    return tuple(_rows(db.session.execute(select(t))) for t in (report_totals, report_quantities))
+
+
+def _from_scratch() -> tuple[list, list]:
+    """Every row of both tables as ``rebuild_all`` would write them, without writing."""
+    totals, quantities = _aggregate(db.session.connection(), None, None)
+    return _rows(db.session.execute(totals)), _rows(db.session.execute(quantities))
+
+
+def _exact(label: str = "") -> None:
+    refresh(db.session())
+    kept = _contents()
+    assert kept == _from_scratch(), label
+    db.session.rollback()
+
+
+def _batch_insert(unit_id: int, on: date, type_id: int, **kw) -> uuid.UUID:
+    """A new activity written the way a push writes its new records (one Core INSERT)."""
+    now = utcnow()
+    fields = {
+        "title": "Theo lô",
+        "place": "",
+        "members_count": 0,
+        "citizens_served": 0,
+        "volunteer_hours": Decimal(0),
+        "quantities": {},
+        "description": "",
+        "status": "submitted",
+        "version": 1,
+        "field_versions": {},
+        "recorded_at_suspect": False,
+    } | kw
+    a = Activity(
+        id=uuid.uuid4(),
+        unit_id=unit_id,
+        type_id=type_id,
+        starts_on=on,
+        ends_on=on,
+        change_seq=allocate(db.session)[0],
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    code = db.session.get(ActivityType, type_id).code
+    insert_activities(db.session, [a], {type_id: code})
+    return a.id
+
+
+def test_deltas_keep_the_totals_exact_through_every_kind_of_change(app, tree):
+    """Each change alone, committed, then refreshed: the tables equal what a rebuild from
+    scratch writes, row for row. Objects are expired by every commit, so each edit also
+    checks that the old value is known without having been read first."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        thu_bay = f.activity_type("thu_bay_tinh_nguyen").id
+        tinh_nguyen = f.activity_type("tinh_nguyen").id
+        a1, b1, a2 = (s.get(Unit, tree[c]) for c in ("A1", "B1", "A2"))
+        x_id = f.activity(
+            a1,
+            date(2026, 9, 1),
+            status="submitted",
+            members_count=3,
+            volunteer_hours=Decimal("1.5"),
+            quantities={"dossiers_land": 2},
+        ).id
+        s.commit()
+        _exact("created through the ORM")
+        y_id = _batch_insert(
+            b1.id,
+            date(2026, 9, 1),
+            thu_bay,
+            status="verified",
+            members_count=4,
+            citizens_served=2,
+            volunteer_hours=Decimal("0.3"),
+            quantities={"dossiers_land": 1, "road_km": 0.1},
+        )
+        _batch_insert(a1.id, date(2026, 9, 1), thu_bay, status="draft", members_count=50)
+        s.commit()
+        _exact("created by the batch INSERT")
+
+        # Kept, so each commit expires them: a change is then made without the old value
+        # having been read (``Session.get`` would load it again).
+        kept = {"x": s.get(Activity, x_id), "y": s.get(Activity, y_id)}
+
+        def x() -> Activity:
+            return kept["x"]
+
+        def y() -> Activity:
+            return kept["y"]
+
+        def dated(a: Activity, on: date) -> None:
+            a.starts_on = a.ends_on = on
+
+        changes = [
+            ("members", lambda: setattr(x(), "members_count", 7)),
+            ("citizens", lambda: setattr(x(), "citizens_served", 9)),
+            ("hours", lambda: setattr(x(), "volunteer_hours", Decimal("2.2"))),
+            ("quantities", lambda: setattr(x(), "quantities", {"dossiers_land": 4, "trees": 1})),
+            ("a zero quantity", lambda: setattr(x(), "quantities", {"trees": 0})),
+            ("no quantities", lambda: setattr(x(), "quantities", {})),
+            ("verified", lambda: setattr(x(), "status", "verified")),
+            ("returned: out", lambda: setattr(x(), "status", "returned")),
+            ("submitted: in", lambda: setattr(x(), "status", "submitted")),
+            ("draft: out", lambda: setattr(x(), "status", "draft")),
+            ("a draft edited", lambda: setattr(x(), "members_count", 70)),
+            ("submitted again", lambda: setattr(x(), "status", "submitted")),
+            ("soft delete", lambda: setattr(x(), "deleted_at", utcnow())),
+            ("a deleted one edited", lambda: setattr(x(), "members_count", 8)),
+            ("undelete", lambda: setattr(x(), "deleted_at", None)),
+            ("type", lambda: setattr(x(), "type_id", tinh_nguyen)),
+            ("next day", lambda: dated(x(), date(2026, 9, 2))),
+            ("next year", lambda: dated(x(), date(2027, 1, 3))),
+            ("unit", lambda: setattr(x(), "unit_id", b1.id)),
+            ("back before b1 moved", lambda: dated(x(), date(2026, 5, 1))),
+            ("a batch row edited", lambda: setattr(y(), "members_count", 5)),
+            ("a batch row's quantity to zero", lambda: setattr(y(), "quantities", {"road_km": 0})),
+            ("only the title", lambda: setattr(y(), "title", "Tên mới")),
+        ]
+        for label, change in changes:
+            change()
+            s.commit()
+            _exact(label)
+
+        # Several changes in one transaction, over several flushes, and a hard delete.
+        x().members_count = 11
+        s.flush()
+        x().members_count = 12
+        x().status = "verified"
+        y().unit_id = a2.id
+        s.flush()
+        dated(y(), date(2026, 9, 3))
+        s.commit()
+        _exact("several flushes")
+        s.delete(y())
+        s.commit()
+        _exact("hard delete")
+        # A flush the database refuses leaves nothing behind for the next one.
+        x().members_count = -1
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+        x().members_count = 13
+        s.commit()
+        _exact("after a refused flush")
+
+
+def test_deltas_and_a_move_in_the_tree_together(app, tree):
+    """Edits waiting as deltas when a branch moves: the days the move marks are
+    recomputed and the deltas are not added to them on top; the others are added."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        a1, a2 = s.get(Unit, tree["A1"]), s.get(Unit, tree["A2"])
+        late = f.activity(a1, date(2026, 12, 5), status="submitted", members_count=5)
+        early = f.activity(a1, date(2026, 10, 5), status="submitted", members_count=6)
+        other = f.activity(a2, date(2026, 12, 5), status="verified", members_count=7)
+        s.commit()
+        _exact("three more")
+        late_id, early_id, other_id = late.id, early.id, other.id
+        # Waiting: a1's December activity moved to another day (no activity of a1 left on
+        # 05/12, only a delta taking it out of A's row), its October one edited, a2's one
+        # edited; a new one on a day after the move.
+        moved = s.get(Activity, late_id)
+        moved.starts_on = moved.ends_on = date(2026, 12, 20)
+        s.get(Activity, early_id).members_count = 16
+        s.get(Activity, other_id).members_count = 17
+        f.activity(a1, date(2026, 12, 6), status="submitted", members_count=1)
+        s.commit()
+        move_unit(s.get(Unit, tree["A1"]), s.get(Unit, tree["B"]), date(2026, 11, 1))
+        s.commit()
+        # And edits after the move, before the refresh.
+        s.get(Activity, other_id).status = "returned"
+        s.get(Activity, late_id).members_count = 25
+        s.commit()
+        _exact("deltas, a move, more deltas")
+        p = s.get(Unit, tree["P"])
+        rows = {r.unit.code: r.figures.members for r in overview(p, periods.year(2026)).children}
+        assert rows["B"] == 3 + 25 + 1  # b1 in May; a1 in December (B's from November)
+        # And from scratch, the same.
+        before = _contents()
+        rebuild_all(s())
+        assert _contents() == before
+
+
+_DAYS = [date(2026, 6, 30), date(2026, 12, 31), date(2027, 3, 1)]
+_STATUSES = ["draft", "submitted", "verified", "returned"]
+_QUANTITIES = [{}, {"trees": 1}, {"trees": 0.1, "road_km": 2}, {"road_km": 0}]
+_BRANCHES = ["A1", "A2", "B1"]
+
+_create = st.tuples(
+    st.just("create"),
+    st.sampled_from(_BRANCHES),
+    st.integers(0, 99),
+    st.booleans(),  # through the batch INSERT
+)
+_edit = st.tuples(
+    st.just("edit"),
+    st.integers(0, 99),  # which activity
+    st.sampled_from(
+        [
+            # The fields that move a contribution elsewhere, more often.
+            *("unit_id", "starts_on") * 3,
+            "type_id",
+            "status",
+            "deleted_at",
+            "members_count",
+            "citizens_served",
+            "volunteer_hours",
+            "quantities",
+            "title",
+        ]
+    ),
+    st.integers(0, 99),  # which value
+    st.booleans(),  # committed now, or with the next change
+)
+#: A move of the branch of one of the example's new activities (else any branch).
+_move = st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from(["A", "B"]))
+#: One example: new activities, refreshed; then edits, moves in the tree and more edits
+#: waiting together when the next refresh comes.
+_phases = st.tuples(
+    st.lists(_create, max_size=3),
+    st.lists(_edit, max_size=4),
+    st.lists(_move, max_size=2),
+    st.lists(_edit, max_size=3),
+)
+
+
+def test_random_changes_keep_the_totals_exact(app, tree):
+    """Random sequences of creations (both paths), edits of every field, moves in the
+    tree and refreshes, on one database across examples: after every refresh, the tables
+    equal a rebuild from scratch."""
+    with app.app_context():
+        s = db.session
+        _exact("built")
+        types = [f.activity_type("thu_bay_tinh_nguyen").id, f.activity_type("tinh_nguyen").id]
+        moves = {"next": date(2026, 11, 1)}
+
+        def value(field: str, n: int):
+            return {
+                "unit_id": lambda: tree[_BRANCHES[n % 3]],
+                "starts_on": lambda: _DAYS[n % len(_DAYS)],
+                "type_id": lambda: types[n % 2],
+                "status": lambda: _STATUSES[n % 4],
+                "deleted_at": lambda: utcnow() if n % 2 else None,
+                "members_count": lambda: n,
+                "citizens_served": lambda: n,
+                "volunteer_hours": lambda: Decimal(n) / 10,
+                "quantities": lambda: _QUANTITIES[n % len(_QUANTITIES)],
+                "title": lambda: f"Tên {n}",
+            }[field]()
+
+        @settings(
+            max_examples=200,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
+        @given(phases=_phases)
+        # A counted activity of a1 on 31/12 moved to another day, then a1 moved to B
+        # from before 31/12, before a refresh: only a delta says A's 31/12 held it.
+        @example(
+            phases=(
+                [("create", "A1", 1, False)],
+                [("edit", 0, "starts_on", 0, True)],
+                [("move", 0, "B")],
+                [],
+            )
+        )
+        def run(phases):
+            creates, edits, moved, more = phases
+            for _, code, n, batch in creates:
+                fields = {
+                    "status": ("submitted", "verified", "draft", "submitted")[n % 4],
+                    "members_count": n,
+                    "volunteer_hours": Decimal(n % 7) / 10,
+                    "quantities": _QUANTITIES[n % len(_QUANTITIES)],
+                }
+                on, type_id = _DAYS[n % len(_DAYS)], types[n % 2]
+                if batch:
+                    _batch_insert(tree[code], on, type_id, **fields)
+                else:
+                    f.activity(s.get(Unit, tree[code]), on, type_id=type_id, **fields)
+            s.commit()
+            _exact(repr(phases))
+            for step in [*edits, *[("move", *m[1:]) for m in moved], *more]:
+                if step[0] == "edit":
+                    _, i, field, n, now = step
+                    # One of the latest few: the pool grows across examples.
+                    ids = s.scalars(
+                        select(Activity.id).order_by(Activity.created_at.desc()).limit(4)
+                    ).all()
+                    a = s.get(Activity, ids[i % len(ids)])
+                    new = value(field, n)
+                    if field == "starts_on":
+                        a.ends_on = new
+                    setattr(a, field, new)
+                    if now:
+                        s.commit()
+                else:
+                    _, k, parent = step
+                    code = creates[k % len(creates)][1] if creates else _BRANCHES[k % 3]
+                    unit = s.get(Unit, tree[code])
+                    if unit.parent_id != tree[parent]:
+                        move_unit(unit, s.get(Unit, tree[parent]), moves["next"])
+                        moves["next"] += timedelta(days=1)
+                    s.commit()
+            s.commit()
+            _exact(repr(phases))
+
+        run()
+        before = _contents()
+        rebuild_all(s())
+        assert _contents() == before
+
+
+@pytest.mark.postgresql_only
+def test_a_refresh_waits_for_writers_of_deltas_only_when_it_recomputes(app, tree):
+    """On PostgreSQL a refresh that recomputes pairs from the activities must see the
+    same changes as the deltas it consumes, so it waits for a writer whose deltas are not
+    committed yet; one that only applies deltas does not wait for anybody."""
+    with app.app_context():
+        refresh(db.session())
+        engine = db.engine
+        a1 = db.session.get(Unit, tree["A1"])
+        f.activity(a1, date(2026, 9, 9), status="submitted", members_count=1)
+        db.session.commit()
+
+        def refreshed_while_a_writer_waits() -> bool:
+            writer = Session(engine)
+            counted = writer.scalars(
+                select(Activity).where(Activity.unit_id == a1.id, Activity.status == "verified")
+            ).first()
+            counted.members_count += 100
+            writer.flush()  # its delta is written, not committed
+            done = threading.Event()
+
+            def run() -> None:
+                with app.app_context():
+                    refresh(db.session())
+                    db.session.remove()
+                done.set()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            finished_first = done.wait(1.5)
+            writer.commit()
+            writer.close()
+            thread.join(10)
+            assert done.is_set()
+            return finished_first
+
+        assert refreshed_while_a_writer_waits()  # deltas only: nobody waits
+        # a1, with an activity in December, moves under B from 01/12: pairs to recompute.
+        f.activity(a1, date(2026, 12, 5), status="submitted", members_count=2)
+        db.session.commit()
+        move_unit(
+            db.session.get(Unit, tree["A1"]), db.session.get(Unit, tree["B"]), date(2026, 12, 1)
+        )
+        db.session.commit()
+        assert not refreshed_while_a_writer_waits()  # pairs to recompute: it waited
+        _exact("after both")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import event, select
 
@@ -19,7 +20,7 @@ from server.activities.sync import ActivityCollection
 from server.extensions import db
 from server.models import Activity
 from server.models.activities import search_fold_of
-from server.models.reports import report_dirty, report_quantities, report_totals
+from server.models.reports import report_deltas, report_quantities, report_totals
 from server.reports.totals import rebuild_all, refresh
 from sync.tables import sync_mutations
 from tests.sync.test_push import _refuse_title
@@ -186,10 +187,23 @@ def _push_counting_inserts(world, phone, batch) -> tuple[dict, int]:
     return out, len(seen)
 
 
-def _dirty() -> set:
-    return {
-        tuple(r) for r in db.session.execute(select(report_dirty.c.unit_id, report_dirty.c.day))
-    }
+def _deltas() -> dict:
+    """The report deltas waiting, summed per (unit, day, type), the ones that cancel out
+    left out (the two paths split them into rows differently)."""
+    sums: dict = {}
+    for r in db.session.execute(select(report_deltas)):
+        mine = sums.setdefault((r.unit_id, r.day, r.type_id), [0, 0, 0, 0, Decimal(0), {}])
+        for i, name in enumerate(("activities", "verified", "members", "citizens")):
+            mine[i] += getattr(r, name)
+        mine[4] += Decimal(str(r.hours))
+        for code, v in r.quantities.items():
+            mine[5][code] = mine[5].get(code, Decimal(0)) + Decimal(v)
+    out = {}
+    for key, (*figures, amounts) in sums.items():
+        amounts = {code: v for code, v in amounts.items() if v}
+        if any(figures) or amounts:
+            out[key] = (*figures, amounts)
+    return out
 
 
 def _totals() -> list:
@@ -211,7 +225,7 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
             record = activity_record(world.ids["b1"], title=REFUSED)
             batch.append(phone.mutation("upsert", refused, record))
         with world.app.app_context():
-            refresh(db.session())  # clears the marks of the set-up
+            refresh(db.session())  # applies the deltas of the set-up
             db.session.commit()
         since = batch[0]["n"] - 1
         out, inserts = _push_counting_inserts(world, phone, batch)
@@ -227,7 +241,7 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
                 "answers": _normal(results, names),
                 "rows": _rows(ids),
                 "log": _log(phone.device_id, names, since)[: len(results)],
-                "dirty": _dirty(),
+                "deltas": _deltas(),
             }
             db.session.rollback()
 
@@ -250,7 +264,7 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
         "rejected",
         "applied",
     ]
-    for key in ("answers", "rows", "log", "dirty"):
+    for key in ("answers", "rows", "log", "deltas"):
         assert fast_run[key] == slow_run[key], key
     rows = fast_run["rows"]
     assert rows["new4"] is None
@@ -262,11 +276,13 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
     assert rows["new5"]["submitted"] and rows["new5"]["submitted_typed_at"] is None
     assert not rows["new1"]["submitted"]
     assert rows["new1"]["search_fold"] == "moi 1 cao bang na ma"
+    # Only new5 is counted (the others are drafts): its contribution, plus only.
     b1 = world.ids["b1"]
-    days = {date.fromisoformat(d) for d in ("2026-11-21", _day(2), _day(3), _day(5))}
-    assert {(b1, d) for d in days} <= fast_run["dirty"]
+    [(key, figures)] = fast_run["deltas"].items()
+    assert key[:2] == (b1, date.fromisoformat(_day(5)))
+    assert figures == (1, 0, 12, 80, Decimal("7.5"), {"work_days": Decimal(4)})
 
-    # The totals the marks lead to are the totals built from nothing.
+    # The totals the deltas lead to are the totals built from nothing.
     with world.app.app_context():
         refresh(db.session())
         db.session.commit()
@@ -278,7 +294,7 @@ def test_new_records_in_one_insert_match_the_orm_path(world):
 
 def test_a_collection_without_its_own_insert_goes_through_the_orm(world):
     """``Collection.insert_new``'s default adds the records to the session, so the
-    model's hooks render and mark them as for any ORM write."""
+    model's hooks render them and record their report deltas as for any ORM write."""
     from server.activities import registry
     from sync.collection import Collection
 
@@ -290,7 +306,9 @@ def test_a_collection_without_its_own_insert_goes_through_the_orm(world):
     try:
         phone = world.phone("hoa")
         rid = uuid.uuid4()
-        record = activity_record(world.ids["b1"], title="Qua ORM", starts_on=_day(9))
+        record = activity_record(
+            world.ids["b1"], title="Qua ORM", starts_on=_day(9), status="submitted"
+        )
         out = phone.push(phone.mutation("upsert", rid, record))
     finally:
         registry.ActivityCollection = original
@@ -299,4 +317,5 @@ def test_a_collection_without_its_own_insert_goes_through_the_orm(world):
         a = db.session.get(Activity, rid)
         assert json.loads(a.wire) == ActivityCollection().to_wire(a)
         assert a.search_fold == "qua orm ubnd xa truong ha"
-        assert (world.ids["b1"], date.fromisoformat(_day(9))) in _dirty()
+        day9 = date.fromisoformat(_day(9))
+        assert [k[:2] for k in _deltas()] == [(world.ids["b1"], day9)]
