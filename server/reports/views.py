@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -34,23 +34,25 @@ from ..models import (
     NOMINATION_KINDS,
     STATUS_LABELS,
     UNIT_KIND_LABELS,
+    Activity,
     ActivityType,
     Nomination,
     Phase,
     ReportingSchedule,
     Target,
     Unit,
+    UnitClosure,
     UnitKind,
 )
 from ..models.types import utcnow
-from ..policy import can_read_reports_of, reads_reports, sets_schedules
+from ..policy import can_read_reports_of, can_review, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
 from . import periods
 from .completeness import Completeness, completeness, schedule_for
 from .export import Table, download
 from .forms import NominationForm, ScheduleForm, TargetForm
 from .periods import Period, PeriodError
-from .service import Figures, Overview, activities_of, overview
+from .service import Figures, Overview, activities_of, held_on_activity_date, overview
 from .targets import progress_for
 from .totals import refresh
 
@@ -100,6 +102,31 @@ def _unit_or_404(unit_id: int) -> Unit:
     if unit is None or not can_read_reports_of(g.user, unit_id):
         abort(404)
     return unit
+
+
+@bp.get("/activity/<uuid:activity_id>")
+def activity(activity_id: uuid.UUID):
+    """One activity for any report reader whose scope held it on its date (decision 44):
+    the drill-down's last step, read-only; reviewers also get the way to decide on it."""
+    c = UnitClosure
+    a = db.session.scalars(
+        select(Activity)
+        .join(c, and_(held_on_activity_date(c), c.ancestor_id == g.user.unit_id))
+        .options(joinedload(Activity.unit), joinedload(Activity.type))
+        .where(
+            Activity.id == activity_id,
+            Activity.deleted_at.is_(None),
+            Activity.unit_id.in_(subtree_ids(g.user.unit_id)),
+        )
+    ).one_or_none()
+    if a is None:
+        abort(404)
+    return render_template(
+        "reports/activity.html",
+        a=a,
+        statuses=STATUS_LABELS,
+        reviews=can_review(g.user, a.unit_id),
+    )
 
 
 def _trail(unit: Unit) -> list[Unit]:

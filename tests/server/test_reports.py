@@ -769,3 +769,31 @@ def test_a_refresh_waits_for_writers_of_deltas_only_when_it_recomputes(app, tree
         db.session.commit()
         assert not refreshed_while_a_writer_waits()  # pairs to recompute: it waited
         _exact("after both")
+
+
+def test_one_activity_opens_for_every_reader_whose_scope_held_it_that_day(app, tree):
+    with app.app_context():
+        by_day = {
+            a.starts_on: a.id
+            for a in db.session.scalars(
+                select(Activity).where(Activity.unit_id == tree["B1"], Activity.title != "")
+            )
+        }
+        may, august = by_day[date(2026, 5, 1)], by_day[date(2026, 8, 1)]
+        f.user("bithu-a1", db.session.get(Unit, tree["A1"]), role="branch_secretary")
+        db.session.commit()
+    district = signed_in(app, "huyen-a")
+    page = district.get(f"/reports/{tree['B1']}?p=2026").get_data(as_text=True)
+    assert f"/reports/activity/{august}" in page  # the drill-down's last step
+    shown = district.get(f"/reports/activity/{august}")
+    assert shown.status_code == 200 and "01/08/2026" in shown.get_data(as_text=True)
+    assert f"/review/{august}" in shown.get_data(as_text=True)  # A's staff review it
+    # b1's May activity was B's: not A's staff's to open, whatever the link.
+    assert district.get(f"/reports/activity/{may}").status_code == 404
+    assert signed_in(app, "tinh").get(f"/reports/activity/{may}").status_code == 200
+    # A secretary reads their own branch's activities (no review link), not others'.
+    secretary = signed_in(app, "bithu-b1")
+    own = secretary.get(f"/reports/activity/{august}")
+    assert own.status_code == 200 and "/review/" not in own.get_data(as_text=True)
+    assert signed_in(app, "bithu-a1").get(f"/reports/activity/{august}").status_code == 404
+    assert signed_in(app, "member-a1").get(f"/reports/activity/{august}").status_code == 404
