@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select, update
+
+from server.extensions import db
+from server.models import Activity, ActivityType
 from tests import factories as f
 
 
@@ -86,3 +90,27 @@ def open_activity(page: Any, title: str) -> None:
     page.wait_for_selector("#records")
     page.locator("#records a.record", has_text=title).first.click()
     page.wait_for_selector("#detail-title")
+
+
+def stored(world: Any, **where: Any) -> int:
+    """How many activities the server's database holds (matching ``where``)."""
+    with world.app.app_context():
+        q = select(func.count()).select_from(Activity)
+        for key, value in where.items():
+            q = q.where(getattr(Activity, key) == value)
+        return db.session.scalar(q)
+
+
+def device_id(page: Any) -> str:
+    return page.evaluate(
+        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+    )
+
+
+def retire_type(world: Any, code: str) -> None:
+    """The province stops using an activity type: entries of it are refused from now on."""
+    with world.app.app_context():
+        db.session.execute(
+            update(ActivityType).where(ActivityType.code == code).values(active=False)
+        )
+        db.session.commit()

@@ -4,7 +4,7 @@ without accents, filters, delete, sign-in by enrolment code, language, and sign-
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, User
@@ -15,15 +15,11 @@ from tests.e2e.pwa import (
     ready,
     record_activity,
     sign_in,
+    stored,
     sync_once,
     synced,
     until,
 )
-
-
-def _count(world) -> int:
-    with world.app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Activity))
 
 
 def test_the_entry_form_checks_on_the_phone_and_sends_every_field(world, live_server, phone_page):
@@ -183,5 +179,5 @@ def test_sign_in_by_enrolment_code_language_and_a_guarded_sign_out(world, live_s
     page.click("nav a[href='#/settings']")
     page.click("#sign-out")
     page.wait_for_selector("#sign-in")
-    assert _count(world) == 1
+    assert stored(world) == 1
     assert page.evaluate("import('/app/js/page/db.js').then(db => db.count('records'))") == 0

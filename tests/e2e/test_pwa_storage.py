@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from server.extensions import db
-from server.models import Activity
 from tests.e2e.conftest import CHROMIUM, PHONE, screenshot
-from tests.e2e.pwa import outbox_count, ready, sign_in, synced, until
+from tests.e2e.pwa import outbox_count, ready, sign_in, stored, synced, until
 from tests.world import activity_record
 
 FULL = "Bộ nhớ điện thoại đã đầy"
@@ -65,14 +62,6 @@ def _fill(disk: Path) -> Path:
                 pass
     assert os.statvfs(disk).f_bavail == 0
     return filler
-
-
-def _count(world, **where) -> int:
-    with world.app.app_context():
-        q = select(func.count()).select_from(Activity)
-        for key, value in where.items():
-            q = q.where(getattr(Activity, key) == value)
-        return db.session.scalar(q)
 
 
 @pytest.fixture
@@ -152,4 +141,4 @@ def test_a_full_phone_says_so_keeps_the_typing_and_saves_once_space_is_freed(
     assert outbox_count(page) == 0
     assert page.locator("#records a.record", has_text="Của Lan").count() == 40
     assert page.locator("#records a.record", has_text="Dọn vệ sinh").count() == 1
-    assert _count(world, title="Dọn vệ sinh đường làng", description=notes) == 1
+    assert stored(world, title="Dọn vệ sinh đường làng", description=notes) == 1

@@ -9,20 +9,23 @@ import time
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from server.extensions import db
-from server.models import Activity, ActivityType
+from server.models import Activity
 from sync.tables import sync_state
 from tests import factories as f
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.pwa import (
+    device_id,
     open_activity,
     outbox_count,
     ready,
     record_activity,
+    retire_type,
     sign_in,
     status,
+    stored,
     sync_once,
     synced,
     until,
@@ -33,14 +36,6 @@ from tests.world import signed_in
 def _activity(world, title: str) -> Activity:
     with world.app.app_context():
         return db.session.scalars(select(Activity).where(Activity.title == title)).one()
-
-
-def _count(world, **where) -> int:
-    with world.app.app_context():
-        q = select(func.count()).select_from(Activity)
-        for key, value in where.items():
-            q = q.where(getattr(Activity, key) == value)
-        return db.session.scalar(q)
 
 
 def test_a_returned_entry_shows_the_reviewers_comment_and_is_resubmitted(
@@ -177,14 +172,10 @@ def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_
     page.click("#save")
     page.wait_for_selector("#records")
     assert outbox_count(page) == 2
-    with world.app.app_context():  # the province retires the type meanwhile
-        db.session.execute(
-            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
-        )
-        db.session.commit()
+    retire_type(world, "clb_can_bo_tre")  # the province, meanwhile
     page.context.set_offline(False)
     page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
-    assert _count(world) == 0
+    assert stored(world) == 0
 
     page.click("nav a[href='#/sync']")
     page.wait_for_selector("#rejected")
@@ -200,8 +191,8 @@ def test_a_refused_entry_shows_the_reason_and_is_fixed_and_accepted(world, live_
     synced(page)
     assert "bị từ chối" not in status(page)
     with world.app.app_context():
-        stored = db.session.scalars(select(Activity)).all()
-        assert [(a.title, a.type.code, a.place) for a in stored] == [
+        kept = db.session.scalars(select(Activity)).all()
+        assert [(a.title, a.type.code, a.place) for a in kept] == [
             ("Câu lạc bộ", "thi_dua", "Nhà văn hoá xóm")
         ]
 
@@ -212,14 +203,12 @@ def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_
     page = phone_page
     ready(page, live_server)
     sign_in(page, "hoa")
-    device_id = page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
-    )
+    device = device_id(page)
     page.context.set_offline(True)
     record_activity(page, "Một")
     record_activity(page, "Hai")
     other = world.phone("hoa")
-    assert other.post(f"/api/v1/devices/{device_id}/revoke", {}).status_code == 200
+    assert other.post(f"/api/v1/devices/{device}/revoke", {}).status_code == 200
 
     page.context.set_offline(False)
     page.wait_for_selector("#revoked", timeout=20000)
@@ -231,11 +220,8 @@ def test_entries_waiting_on_a_revoked_device_survive_and_are_sent_after_signing_
     page.wait_for_selector("#revoked")
     sign_in(page, "hoa")
     assert outbox_count(page) == 0
-    assert _count(world) == 2
-    new_id = page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
-    )
-    assert new_id == device_id  # the same device, so its numbering carried on
+    assert stored(world) == 2
+    assert device_id(page) == device  # the same device, so its numbering carried on
 
 
 def test_another_person_cannot_sign_in_over_refused_entries_still_to_fix(
@@ -244,19 +230,13 @@ def test_another_person_cannot_sign_in_over_refused_entries_still_to_fix(
     page = phone_page
     ready(page, live_server)
     sign_in(page, "hoa")
-    device_id = page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
-    )
+    device = device_id(page)
     page.context.set_offline(True)
     record_activity(page, "Câu lạc bộ", type="clb_can_bo_tre")
-    with world.app.app_context():  # the province retires the type meanwhile
-        db.session.execute(
-            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
-        )
-        db.session.commit()
+    retire_type(world, "clb_can_bo_tre")  # the province, meanwhile
     page.context.set_offline(False)
     page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
-    assert world.phone("hoa").post(f"/api/v1/devices/{device_id}/revoke", {}).status_code == 200
+    assert world.phone("hoa").post(f"/api/v1/devices/{device}/revoke", {}).status_code == 200
     page.click("#sync")
     page.wait_for_selector("#sign-in")
 
@@ -322,8 +302,8 @@ def test_a_store_that_reuses_numbers_renumbers_and_sends_once(world, live_server
     page.context.set_offline(False)
     synced(page)
     assert outbox_count(page) == 0
-    assert _count(world, title="Sau khi khôi phục") == 1
-    assert _count(world, title="Đã gửi") == 1
+    assert stored(world, title="Sau khi khôi phục") == 1
+    assert stored(world, title="Đã gửi") == 1
 
 
 def test_failed_syncs_back_off(world, live_server, phone_page):
@@ -362,7 +342,7 @@ def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page
     synced(page)
     synced(second)
     until(second, "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)")
-    assert _count(world) == 3
+    assert stored(world) == 3
     numbers = []
     for response in sent:
         if response.ok:
@@ -385,17 +365,15 @@ def test_resync_required_rebuilds_the_store_and_still_sends_waiting_entries(
     with world.app.app_context():  # the server's database is restored from another copy
         db.session.execute(delete(Activity).where(Activity.title == "Có trên máy chủ cũ"))
         db.session.execute(update(sync_state).values(epoch=str(uuid.uuid4())))
-        db.session.execute(  # on which this type is retired: the second entry is refused
-            update(ActivityType).where(ActivityType.code == "clb_can_bo_tre").values(active=False)
-        )
         db.session.commit()
+    retire_type(world, "clb_can_bo_tre")  # in the restored copy: the second entry is refused
     page.context.set_offline(False)
     page.wait_for_selector("#status:has-text('1 mục bị từ chối')", timeout=20000)
     # The rebuild kept what the person still has to fix, and dropped the rest.
     titles = page.locator("#records strong").all_inner_texts()
     assert sorted(titles) == ["Bị từ chối", "Chờ gửi"]
     assert outbox_count(page) == 0
-    assert _count(world, title="Chờ gửi") == 1
+    assert stored(world, title="Chờ gửi") == 1
     cursor = page.evaluate("import('/app/js/page/db.js').then(db => db.getMeta('cursor'))")
     with world.app.app_context():
         epoch = db.session.scalar(select(sync_state.c.epoch))
@@ -419,7 +397,7 @@ def test_markup_typed_by_a_member_stays_text_on_every_screen(world, live_server,
     synced(page)
     assert page.evaluate("window.pwned") is None
     assert page.locator("main img, main b, main script").count() == 0
-    assert _count(world, title=title) == 1
+    assert stored(world, title=title) == 1
 
 
 def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
@@ -464,7 +442,7 @@ def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
             break
         page.wait_for_timeout(100)
     assert pushes == [True]  # sent once, by the worker, not by the page
-    assert _count(world, title="Gửi nền") == 1
+    assert stored(world, title="Gửi nền") == 1
     synced(page)  # the worker told the page, which shows it
 
 
@@ -515,4 +493,4 @@ def test_a_backlog_too_large_for_one_request_goes_in_smaller_batches(
     )
     assert answers[0] == 413 and answers[-1] == 200
     assert encodings and set(encodings) == {"gzip"}  # every push body was compressed
-    assert _count(world) == 200
+    assert stored(world) == 200

@@ -6,13 +6,11 @@ from __future__ import annotations
 import shutil
 import uuid
 
-from sqlalchemy import func, select
-
 from server.extensions import db
 from server.models import Activity
 from server.pwa import PWA
 from tests.e2e.conftest import screenshot
-from tests.e2e.pwa import outbox_count, ready, record_activity, sign_in, synced, until
+from tests.e2e.pwa import outbox_count, ready, record_activity, sign_in, stored, synced, until
 from tests.world import activity_record
 
 #: The one shell cache left once a version is active (activation deletes the older ones).
@@ -20,11 +18,6 @@ SHELL_CACHE = (
     "caches.keys().then(k => k.filter(n => n.startsWith('sodoan-shell-')))"
     ".then(k => k.length === 1 ? k[0] : null)"
 )
-
-
-def _count(world) -> int:
-    with world.app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Activity))
 
 
 def test_a_new_version_is_offered_and_applied_without_losing_waiting_entries(
@@ -69,7 +62,7 @@ def test_a_new_version_is_offered_and_applied_without_losing_waiting_entries(
     page.click("#sync")
     synced(page)
     assert outbox_count(page) == 0
-    assert _count(world) == 2
+    assert stored(world) == 2
 
 
 def test_a_phone_on_the_first_database_version_is_upgraded_with_its_outbox(
@@ -152,7 +145,7 @@ def test_an_app_speaking_an_old_protocol_is_told_to_update_and_keeps_its_entries
     page.context.set_offline(False)
     page.wait_for_selector("#status:has-text('Cần cập nhật ứng dụng')", timeout=20000)
     assert "1 mục đang chờ gửi" in page.inner_text("#status")
-    assert outbox_count(page) == 1 and _count(world) == 0
+    assert outbox_count(page) == 1 and stored(world) == 0
 
     api.write_text(current)
     page.click("#apply-update")  # the banner asks the server for a new version
@@ -160,5 +153,5 @@ def test_an_app_speaking_an_old_protocol_is_told_to_update_and_keeps_its_entries
     page.click("#apply-update")
     page.wait_for_selector("#records")
     synced(page)
-    assert outbox_count(page) == 0 and _count(world) == 1
+    assert outbox_count(page) == 0 and stored(world) == 1
     assert "Cần cập nhật" not in page.inner_text("#status")
