@@ -106,8 +106,10 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         # client (and CompressionStream) speaks; brotli for browsers that ask for it.
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 512,
-        # flask-compress leaves a streamed file (static files) open when it compresses it;
-        # static assets get precompressed copies instead (see the PWA build).
+        # flask-compress leaves a streamed file open when it compresses it, so streamed
+        # answers go uncompressed: the field app's files are read into memory by
+        # server/pwa.py and compressed like any answer; the dashboard's stylesheet
+        # (server/static, 5 KB) is sent as it is, and revalidated by its ETag (304).
         "COMPRESS_STREAMS": False,
         "COMPRESS_MIMETYPES": [
             "application/json",

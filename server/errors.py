@@ -1,68 +1,155 @@
-"""One error shape for the JSON API: ``{"code", "message", "message_en", "errors"}``.
+"""Every error answer of the app, API and pages alike: one error type, one table of codes,
+one handler.
 
-Pages get a plain HTML error; anything under ``/api`` or asking for JSON gets the JSON shape,
-so the phone can always read a stable ``code`` and show the Vietnamese message.
+A client branches on ``code``, which is stable and listed in docs/PROTOCOL.md, and may show
+``message``, the Vietnamese; ``message_en`` is said where the error is raised, with its
+particulars. Anything under ``/api``, ``/healthz`` or asked for as JSON gets
+``{"code", "message", "message_en", …details}``; a person's browser gets the same message
+as a page. Every code is written out below: none is derived from an exception's name, so
+renaming or upgrading a library cannot change what a phone receives.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 
-MESSAGES_VI = {
-    400: "Yêu cầu không hợp lệ",
-    401: "Cần đăng nhập",
-    403: "Không có quyền",
-    404: "Không tìm thấy",
-    405: "Phương thức không được phép",
-    413: "Dữ liệu gửi lên quá lớn",
-    422: "Dữ liệu không hợp lệ",
-    429: "Quá nhiều yêu cầu, vui lòng thử lại sau",
-    500: "Lỗi máy chủ",
-    503: "Máy chủ tạm thời không sẵn sàng, vui lòng thử lại sau",
+#: For a code nobody wrote a message for (the tests check there is none).
+GENERIC_MESSAGE = "Lỗi"
+
+#: The Vietnamese of every code the app answers with.
+MESSAGES: dict[str, str] = {
+    # The API's refusals, docs/PROTOCOL.md §1.
+    "bad_json": "Dữ liệu gửi lên không đúng định dạng",
+    "bad_gzip": "Dữ liệu nén không hợp lệ",
+    "bad_batch": "Gói dữ liệu không hợp lệ",
+    "invalid_token": "Phiên đăng nhập không hợp lệ, vui lòng đăng nhập lại",
+    "device_revoked": "Thiết bị đã bị thu hồi quyền truy cập, vui lòng đăng nhập lại",
+    "bad_credentials": "Tên đăng nhập hoặc mật khẩu không đúng",
+    "enrolment_code_invalid": "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn",
+    "too_many_requests": "Quá nhiều yêu cầu, vui lòng thử lại sau",
+    "device_mismatch": "Mã thiết bị không khớp với phiên đăng nhập",
+    "device_taken": "Mã thiết bị này thuộc về tài khoản khác",
+    "mutation_gap": "Thiếu thay đổi trước đó, ứng dụng sẽ gửi lại theo thứ tự",
+    "mutation_mismatch": "Thay đổi đã gửi trước đó có nội dung khác",
+    "resync_required": "Cần tải lại toàn bộ dữ liệu",
+    "body_too_large": "Dữ liệu gửi lên quá lớn",
+    "batch_too_large": "Gửi quá nhiều mục một lần",
+    "unsupported_encoding": "Kiểu nén không được hỗ trợ",
+    "invalid_request": "Yêu cầu không hợp lệ",
+    "upgrade_required": "Ứng dụng đã cũ, vui lòng cập nhật",
+    "database_unavailable": "Máy chủ tạm thời không sẵn sàng, vui lòng thử lại sau",
+    # Resolving a conflict (§4) and managing people (§7). A rule's refusal of a resolution
+    # (record_verified, unit_closed…) carries its own message, from schemas/errors.py.
+    "not_found": "Không tìm thấy",
+    "forbidden": "Không có quyền",
+    "conflict_resolved": "Xung đột này đã được giải quyết",
+    "validation_failed": "Dữ liệu chưa hợp lệ, vui lòng sửa lại",
+    "user_inactive": "Tài khoản đã bị khoá",
+    # HTTP's own errors: the pages' refusals, and what the web framework refuses before
+    # any of the app's code runs (an unknown path, a wrong method, an oversized body).
+    "bad_request": "Yêu cầu không hợp lệ",
+    "unauthorized": "Cần đăng nhập",
+    "method_not_allowed": "Phương thức không được phép",
+    "request_entity_too_large": "Dữ liệu gửi lên quá lớn",
+    "requested_range_not_satisfiable": GENERIC_MESSAGE,
+    "unprocessable_entity": "Dữ liệu không hợp lệ",
+    "internal_server_error": "Lỗi máy chủ",
+    "service_unavailable": "Máy chủ tạm thời không sẵn sàng, vui lòng thử lại sau",
+    "error": GENERIC_MESSAGE,
+}
+
+#: The code of each HTTP error the framework, its extensions or ``abort()`` raise here;
+#: any other status (none is raised today) answers ``error``.
+HTTP_CODES: dict[int, str] = {
+    400: "bad_request",  # abort(400), a missing CSRF token, a malformed form
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",  # abort(404), an unknown path
+    405: "method_not_allowed",
+    413: "request_entity_too_large",  # over MAX_CONTENT_LENGTH, before the API's own limit
+    416: "requested_range_not_satisfiable",  # a Range header on a static file
+    422: "unprocessable_entity",
+    429: "too_many_requests",  # Flask-Limiter: failed sign-ins
+    500: "internal_server_error",
+    503: "service_unavailable",
 }
 
 #: Seconds a client should wait after a database outage before retrying.
 RETRY_AFTER_SECONDS = 30
 
 
+def retry_after_seconds() -> int:
+    """The ``Retry-After`` of a database outage (one place for the 503s and ``/healthz``)."""
+    return RETRY_AFTER_SECONDS
+
+
+class ApiError(Exception):
+    """A refusal with a stable ``code``. ``message`` overrides the Vietnamese looked up by
+    ``code`` (a rule's problem carries its own, with its params filled in); ``details``
+    are extra keys of the JSON answer (``expected``, ``limit_bytes``, ``errors``…)."""
+
+    def __init__(
+        self, status: int, code: str, message_en: str, *, message: str | None = None, **details: Any
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.code = code
+        self.message_en = message_en
+        self.message = message
+        self.details = details
+
+
 def wants_json() -> bool:
+    """The API and the health check always speak JSON; elsewhere the client chooses."""
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json"
 
 
-def error_response(
-    status: int, code: str, message_en: str, errors: dict | None = None
-) -> Response | tuple:
-    message = MESSAGES_VI.get(status, "Lỗi")
+def render(
+    status: int, code: str, message_en: str, *, message: str | None = None, **details: Any
+) -> Response:
+    """The one rendering of an error: the JSON shape of PROTOCOL §1, or a page."""
+    message = message or MESSAGES.get(code, GENERIC_MESSAGE)
     if wants_json():
-        body = {"code": code, "message": message, "message_en": message_en}
-        if errors:
-            body["errors"] = errors
-        return jsonify(body), status
-    return (
-        render_template("error.html", status=status, message=message, message_en=message_en),
-        status,
-    )
+        body = jsonify({"code": code, "message": message, "message_en": message_en, **details})
+        return make_response(body, status)
+    page = render_template("error.html", status=status, message=message, message_en=message_en)
+    return make_response(page, status)
+
+
+def _app_error(exc: ApiError) -> Response:
+    return render(exc.status, exc.code, exc.message_en, message=exc.message, **exc.details)
+
+
+def _invalid(exc: ValidationError) -> Response:
+    return render(422, "invalid_request", "The request is not valid", errors=exc.messages)
+
+
+def _http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    return render(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+
+
+def _database_down(exc: OperationalError) -> Response:
+    # Nothing was committed; the client keeps its data and tries again later.
+    db.session.rollback()
+    current_app.logger.error("database unavailable: %s", str(exc.orig).strip().splitlines()[:1])
+    response = render(503, "database_unavailable", "The database is unavailable")
+    response.headers["Retry-After"] = str(retry_after_seconds())
+    return response
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
-
-    @app.errorhandler(OperationalError)
-    def _database_down(exc: OperationalError):
-        # Nothing was committed; the client keeps its data and tries again later.
-        db.session.rollback()
-        app.logger.error("database unavailable: %s", str(exc.orig).strip().splitlines()[:1])
-        response = error_response(503, "database_unavailable", "The database is unavailable")
-        resp = app.make_response(response)
-        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return resp
+    app.register_error_handler(ApiError, _app_error)
+    app.register_error_handler(ValidationError, _invalid)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(OperationalError, _database_down)

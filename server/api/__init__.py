@@ -9,7 +9,7 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Routes and handlers attach themselves to ``bp`` when imported.
-from . import compression, conflicts, devices, errors, protocol, sync, users  # noqa: E402, F401
+from . import compression, conflicts, devices, protocol, sync, users  # noqa: E402, F401
 
 
 def register(app: Flask) -> None:
@@ -18,6 +18,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-errors.attach(bp)
 protocol.attach(bp)
 compression.attach(bp)

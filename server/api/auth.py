@@ -9,10 +9,10 @@ from typing import Any
 from flask import g, request
 
 from ..auth.devices import device_for_token
+from ..errors import ApiError
 from ..extensions import db
 from ..models import User
 from ..models.types import utcnow
-from .errors import ApiError
 
 #: last_seen_at is written at most this often per device (a poll every minute should not
 #: be a write every minute).

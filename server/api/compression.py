@@ -1,9 +1,12 @@
 """gzip for API answers with zlib-ng instead of the standard library's zlib.
 
-A first download is pages of 5,000 records, 1.7 MB of JSON each; at gzip level 6 the
-standard zlib took ≈ 35 ms a page on this project's two-core VM, the largest single cost
-of the page on the server. zlib-ng writes the same format (any gzip reader reads it) about
-twice as fast, and a little smaller at the same level (docs/BENCHMARKS.md, third round).
+A first download is pages of 5,000 records. Measured again on 2026-12-04 on this project's
+two-core VM (``bench/gzip_bench.py``, docs/BENCHMARKS.md): for a 5,000-record page (3.4 MB
+of JSON) at gzip level 6, the standard zlib takes 28.3 ms and zlib-ng 14.8 ms, which is
+13.5 ms or 16–18 % of the page's whole server time (76–84 ms with the standard zlib, SQLite
+and PostgreSQL), and zlib-ng's output is 5.4 % smaller, bytes a phone on 2G does not wait
+for. It writes the same format (any gzip reader reads it). Worth its dependency; measure
+again before removing it.
 
 flask-compress still decides everything else and still compresses whatever this leaves:
 brotli for clients that prefer it (browsers), other mimetypes, the dashboard. This only

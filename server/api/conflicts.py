@@ -12,13 +12,13 @@ from schemas.sync import ResolveConflictSchema
 from sync.conflicts import ConflictError, conflict_target, open_conflicts, resolve
 
 from ..activities.registry import sync_registry
+from ..errors import ApiError
 from ..extensions import db
 from ..models import Activity, User
 from ..models.types import utcnow
 from ..policy import can_write_activities_of, visible_unit_ids
 from . import bp
 from .auth import current_user, device_required
-from .errors import ApiError
 from .protocol import json_body
 
 

@@ -14,12 +14,12 @@ from ..auth.accounts import redeem_enrolment_code, revoke_device
 from ..auth.devices import DeviceTaken, issue_token
 from ..auth.service import authenticate
 from ..auth.throttle import signin_limits
+from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, User
 from ..policy import can_manage_user
 from . import bp
 from .auth import current_user, device_required
-from .errors import ApiError
 from .protocol import json_body
 
 

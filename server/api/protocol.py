@@ -11,7 +11,7 @@ from flask import Blueprint, request
 
 from schemas.sync import PROTOCOL_VERSIONS
 
-from .errors import ApiError
+from ..errors import ApiError
 
 HEADER = "Sodoan-Protocol"
 #: Bytes on the wire (compressed or not) and after decompression.

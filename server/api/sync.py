@@ -18,13 +18,13 @@ from sync.push import begin_write, push
 
 from ..activities.reference import reference_for
 from ..activities.registry import sync_registry
+from ..errors import ApiError
 from ..extensions import db
 from ..models import Device
 from ..models.types import utcnow
 from ..policy import read_scope, scope_tag
 from . import bp
 from .auth import current_user, device_required
-from .errors import ApiError
 from .protocol import json_body
 
 REFUSAL_STATUS = {BadBatch: 400}

@@ -10,13 +10,13 @@ from flask import jsonify
 from sqlalchemy import select
 
 from ..auth.accounts import deactivate_user, new_enrolment_code
+from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, User
 from ..policy import can_manage_user
 from . import bp
 from .auth import current_user, device_required
 from .devices import _device_json
-from .errors import ApiError
 
 
 def _managed(user_id: int) -> tuple[User, User]:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import RETRY_AFTER_SECONDS
+from ..errors import retry_after_seconds
 from ..extensions import db
 
 bp = Blueprint("health", __name__)
@@ -21,5 +21,5 @@ def healthz():
         db.session.rollback()
         current_app.logger.warning("healthz: database check failed: %s", type(exc).__name__)
         body = {"status": "unavailable", "database": "unreachable"}
-        return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return jsonify(body), 503, {"Retry-After": str(retry_after_seconds())}
     return jsonify({"status": "ok", "database": "ok"})

@@ -1,7 +1,8 @@
-"""The Cao Bằng unit tree of the demo, as data: who existed, where, and what changed.
+"""The Cao Bằng unit tree of the demo: who existed, where, and what changed.
 
-Kept apart from :mod:`server.seed.demo` so that the place names can be checked and
-corrected by someone who knows the province without reading any database code.
+The names and dates are in ``data/places.toml``, kept apart from the code so that someone
+who knows the province can check and correct them without reading any; this module reads
+them into the shapes :mod:`server.seed.demo` builds the tree from, and makes the codes.
 
 What is real and what is not:
 
@@ -31,19 +32,13 @@ What is real and what is not:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from schemas.text import fold
 
-PROVINCE_CODE = "CB"
-PROVINCE_NAME = "Tỉnh Đoàn Cao Bằng"
-
-#: Illustrative effective dates of the changes the demo replays.
-HAMLET_MERGE_ON = date(2019, 9, 9)
-TOWN_RENAME_ON = date(2020, 3, 1)
-DEPARTMENT_MERGE_ON = date(2025, 3, 1)
-REFORM_ON = date(2025, 7, 1)
+from . import load_data
 
 XA, THI_TRAN, PHUONG = "xã", "thị trấn", "phường"
 
@@ -129,556 +124,76 @@ class NewBloc:
     code: str
     name: str
     on: date
-    moves: tuple[str, ...] = field(default=())
+    moves: tuple[str, ...] = ()
 
 
-def _c(name: str, *hamlets: str, border: bool = False) -> Commune:
-    return Commune(name, XA, border, hamlets)
+def _commune(row: dict[str, Any]) -> Commune:
+    return Commune(
+        row["name"],
+        row.get("level", XA),
+        row.get("border", False),
+        tuple(row.get("hamlets", ())),
+        row.get("former_name"),
+    )
 
 
-def _tt(name: str, *hamlets: str, border: bool = False, former: str | None = None) -> Commune:
-    return Commune(name, THI_TRAN, border, hamlets, former)
+def _district(row: dict[str, Any]) -> District:
+    return District(
+        row["code"],
+        row["name"],
+        tuple(_commune(c) for c in row["communes"]),
+        tuple(Merge(m["target"], tuple(m["sources"]), m.get("new_name")) for m in row["merges"]),
+        row.get("hamlet_word", "xóm"),
+    )
 
 
-def _p(name: str, *hamlets: str) -> Commune:
-    return Commune(name, PHUONG, False, hamlets)
+def _agency(row: dict[str, Any]) -> Agency:
+    return Agency(
+        row["code"],
+        row["name"],
+        row["sector"],
+        tuple(row.get("branches", ())),
+        tuple(_agency(a) for a in row.get("subunions", ())),
+        row.get("border", False),
+        row.get("home"),
+    )
 
 
-B = True  # readability: _c("Sóc Hà", border=B)
+_DATA = load_data("places")
 
-DISTRICTS: tuple[District, ...] = (
-    District(
-        "TP",
-        "Thành Đoàn Cao Bằng",
-        (
-            _p("Sông Hiến"),
-            _p("Sông Bằng"),
-            _p("Hợp Giang"),
-            _p("Tân Giang"),
-            _p("Ngọc Xuân"),
-            _p("Đề Thám"),
-            _p("Hòa Chung"),
-            # real hamlets (the xóm of the former commune Duyệt Trung)
-            _p("Duyệt Trung", "xóm Nà Thỏ", "xóm Nà Thơm", "xóm Nà Đoỏng", "xóm Nà Lủng"),
-            _c("Vĩnh Quang"),
-            _c("Hưng Đạo"),
-            _c("Chu Trinh"),
-        ),
-        (
-            Merge("Hợp Giang", ("Sông Bằng", "Sông Hiến"), "Đoàn phường Thục Phán"),
-            Merge("Đề Thám", ("Hòa Chung", "Ngọc Xuân"), "Đoàn phường Nùng Trí Cao"),
-            Merge("Tân Giang", ("Duyệt Trung", "Chu Trinh")),
-        ),
-    ),
-    District(
-        "BL",
-        "Huyện Đoàn Bảo Lạc",
-        (
-            # real hamlets
-            _tt("Bảo Lạc", "tổ dân phố 1", "tổ dân phố 2", "xóm Nà Pằn", "xóm Nà Dường"),
-            _c("Bảo Toàn"),
-            _c("Cô Ba", border=B),
-            _c("Cốc Pàng", border=B),
-            _c("Đình Phùng"),
-            _c("Hồng An"),
-            _c("Hồng Trị"),
-            _c("Hưng Đạo"),
-            _c("Hưng Thịnh"),
-            _c("Huy Giáp"),
-            _c("Khánh Xuân", border=B),
-            _c("Kim Cúc"),
-            _c("Phan Thanh"),
-            _c("Sơn Lập"),
-            _c("Sơn Lộ"),
-            _c("Thượng Hà"),
-            _c("Xuân Trường", border=B),
-        ),
-        (
-            Merge("Bảo Lạc", ("Hồng Trị", "Thượng Hà"), "Đoàn xã Bảo Lạc"),
-            Merge("Cô Ba", ("Khánh Xuân",)),
-        ),
-    ),
-    District(
-        "BM",
-        "Huyện Đoàn Bảo Lâm",
-        (
-            _tt("Pác Miầu"),
-            _c("Đức Hạnh", border=B),
-            _c("Lý Bôn"),
-            _c("Mông Ân"),
-            _c("Nam Cao"),
-            _c("Nam Quang"),
-            _c("Quảng Lâm"),
-            _c("Thạch Lâm"),
-            _c("Thái Học"),
-            _c("Thái Sơn"),
-            _c("Vĩnh Phong"),
-            _c("Vĩnh Quang"),
-            _c("Yên Thổ"),
-        ),
-        (
-            Merge("Pác Miầu", ("Mông Ân",), "Đoàn xã Bảo Lâm"),
-            Merge("Lý Bôn", ("Vĩnh Quang",)),
-        ),
-        hamlet_word="thôn",
-    ),
-    District(
-        "HQ",
-        "Huyện Đoàn Hà Quảng",
-        (
-            # real hamlets
-            _tt(
-                "Xuân Hòa",
-                "xóm Bản Giàng",
-                "xóm Đôn Chương",
-                "xóm Nà Vạc",
-                "xóm Khuổi Pàng",
-                "xóm Yên Luật",
-            ),
-            # real hamlets
-            _tt("Thông Nông", "xóm Bản Viềng", "xóm Cốc Ca", "xóm Lũng Vịt", "xóm Nà Rằng"),
-            _c("Cải Viên", border=B),
-            _c("Cần Nông"),
-            _c("Cần Yên"),
-            _c("Đa Thông"),
-            _c("Hồng Sỹ"),
-            _c("Lũng Nặm", border=B),
-            _c("Lương Can"),
-            _c("Lương Thông"),
-            _c("Mã Ba"),
-            _c("Ngọc Đào"),
-            _c("Ngọc Động"),
-            _c("Nội Thôn", border=B),
-            _c("Quý Quân"),
-            _c("Sóc Hà", border=B),
-            _c("Thanh Long"),
-            _c("Thượng Thôn"),
-            _c("Tổng Cọt", border=B),
-            # real hamlets (Pác Bó, where Hồ Chí Minh returned in 1941, is one of them)
-            _c(
-                "Trường Hà",
-                "xóm Pác Bó",
-                "xóm Nà Mạ",
-                "xóm Bản Hoàng",
-                "xóm Cốc Sâu",
-                "xóm Lũng Loỏng",
-                "xóm Hòa Mục",
-                border=B,
-            ),
-            _c("Yên Sơn"),
-        ),
-        (
-            Merge("Xuân Hòa", ("Quý Quân", "Hồng Sỹ"), "Đoàn xã Hà Quảng"),
-            Merge("Thông Nông", ("Đa Thông", "Lương Can"), "Đoàn xã Thông Nông"),
-            Merge("Tổng Cọt", ("Nội Thôn", "Cải Viên")),
-        ),
-    ),
-    District(
-        "HL",
-        "Huyện Đoàn Hạ Lang",
-        (
-            _tt("Thanh Nhật"),
-            _c("An Lạc"),
-            _c("Cô Ngân", border=B),
-            _c("Đồng Loan"),
-            _c("Đức Quang", border=B),
-            _c("Kim Loan"),
-            _c("Lý Quốc", border=B),
-            _c("Minh Long", border=B),
-            _c("Quang Long"),
-            _c("Thắng Lợi"),
-            _c("Thị Hoa", border=B),
-            _c("Thống Nhất"),
-            _c("Vinh Quý"),
-        ),
-        (
-            Merge("Thanh Nhật", ("Thống Nhất", "Vinh Quý"), "Đoàn xã Hạ Lang"),
-            Merge("Lý Quốc", ("Minh Long",)),
-        ),
-    ),
-    District(
-        "HA",
-        "Huyện Đoàn Hòa An",
-        (
-            _tt("Nước Hai"),
-            _c("Bạch Đằng"),
-            _c("Bế Triều"),
-            _c("Bình Dương"),
-            _c("Dân Chủ"),
-            _c("Đại Tiến"),
-            _c("Hoàng Tung"),
-            _c("Hồng Việt"),
-            _c("Lê Chung"),
-            _c("Nam Tuấn"),
-            _c("Ngũ Lão"),
-            _c("Nguyễn Huệ"),
-            _c("Quang Trung"),
-            _c("Trương Lương"),
-        ),
-        (
-            Merge("Nước Hai", ("Hồng Việt", "Bế Triều"), "Đoàn xã Hòa An"),
-            Merge("Nam Tuấn", ("Dân Chủ", "Đại Tiến")),
-        ),
-    ),
-    District(
-        "NB",
-        "Huyện Đoàn Nguyên Bình",
-        (
-            _tt("Nguyên Bình"),
-            _tt("Tĩnh Túc"),
-            _c("Ca Thành"),
-            _c("Hoa Thám"),
-            _c("Mai Long"),
-            _c("Minh Tâm"),
-            _c("Phan Thanh"),
-            _c("Quang Thành"),
-            _c("Tam Kim"),
-            _c("Thành Công"),
-            _c("Thịnh Vượng"),
-            _c("Triệu Nguyên"),
-            _c("Yên Lạc"),
-        ),
-        (
-            Merge("Nguyên Bình", ("Thịnh Vượng",), "Đoàn xã Nguyên Bình"),
-            Merge("Tĩnh Túc", ("Triệu Nguyên",), "Đoàn xã Tĩnh Túc"),
-            Merge("Tam Kim", ("Hoa Thám",)),
-        ),
-    ),
-    District(
-        "QH",
-        "Huyện Đoàn Quảng Hòa",
-        (
-            _tt("Quảng Uyên"),
-            _tt("Hòa Thuận"),
-            _tt("Tà Lùng", border=B),
-            _c("Bế Văn Đàn"),
-            _c("Cách Linh"),
-            _c("Cai Bộ"),
-            _c("Chí Thảo"),
-            _c("Đại Sơn", border=B),
-            _c("Độc Lập"),
-            _c("Hạnh Phúc"),
-            _c("Hồng Quang"),
-            _c("Mỹ Hưng", border=B),
-            _c("Ngọc Động"),
-            _c("Phi Hải"),
-            _c("Phúc Sen"),
-            _c("Quảng Hưng"),
-            _c("Quốc Toản"),
-            _c("Tiên Thành"),
-            _c("Tự Do"),
-        ),
-        (
-            Merge("Quảng Uyên", ("Phi Hải", "Chí Thảo"), "Đoàn xã Quảng Uyên"),
-            Merge("Hòa Thuận", ("Bế Văn Đàn",), "Đoàn xã Phục Hòa"),
-            Merge("Tà Lùng", ("Mỹ Hưng",), "Đoàn xã Tà Lùng"),
-        ),
-    ),
-    District(
-        "TA",
-        "Huyện Đoàn Thạch An",
-        (
-            _tt("Đông Khê"),
-            _c("Canh Tân"),
-            _c("Đức Long", border=B),
-            _c("Đức Thông"),
-            _c("Đức Xuân"),
-            _c("Kim Đồng"),
-            _c("Lê Lai"),
-            _c("Lê Lợi"),
-            _c("Minh Khai"),
-            _c("Quang Trọng"),
-            _c("Thái Cường"),
-            _c("Thị Ngân"),
-            _c("Thụy Hùng", border=B),
-            _c("Trọng Con"),
-            _c("Vân Trình"),
-        ),
-        (
-            Merge("Đông Khê", ("Lê Lai", "Đức Xuân"), "Đoàn xã Đông Khê"),
-            Merge("Đức Long", ("Thụy Hùng",)),
-        ),
-    ),
-    District(
-        "TK",
-        "Huyện Đoàn Trùng Khánh",
-        (
-            _tt("Trùng Khánh"),
-            # real hamlets (of Hùng Quốc, renamed Trà Lĩnh in 2020)
-            _tt(
-                "Trà Lĩnh",
-                "xóm Cốc Càng",
-                "xóm Bản Hía",
-                "xóm Háng Páo",
-                "xóm Nà Đoỏng",
-                "xóm Nà Quan",
-                "xóm Nà Rạo",
-                border=B,
-                former="Hùng Quốc",
-            ),
-            _c("Cao Chương"),
-            _c("Cao Thăng"),
-            _c("Chí Viễn"),
-            _c("Đàm Thủy", border=B),
-            _c("Đình Phong", border=B),
-            _c("Đoài Dương"),
-            _c("Đức Hồng"),
-            _c("Khâm Thành"),
-            _c("Lăng Hiếu"),
-            _c("Ngọc Côn", border=B),
-            _c("Ngọc Khê", border=B),
-            _c("Phong Châu"),
-            _c("Phong Nặm", border=B),
-            _c("Quang Hán"),
-            _c("Quang Trung"),
-            _c("Quang Vinh"),
-            _c("Tri Phương", border=B),
-            _c("Trung Phúc"),
-            _c("Xuân Nội", border=B),
-        ),
-        (
-            Merge("Trùng Khánh", ("Đức Hồng", "Lăng Hiếu"), "Đoàn xã Trùng Khánh"),
-            Merge("Trà Lĩnh", ("Cao Chương", "Quang Hán"), "Đoàn xã Trà Lĩnh"),
-            Merge("Đàm Thủy", ("Chí Viễn",)),
-        ),
-    ),
-)
+PROVINCE_CODE: str = _DATA["province"]["code"]
+PROVINCE_NAME: str = _DATA["province"]["name"]
 
-# Grassroots unions under the directly affiliated unions. Agency names are real bodies;
-# their departments and teams (the branches) are illustrative.
-BLOCS: tuple[Bloc, ...] = (
+#: Illustrative effective dates of the changes the demo replays.
+HAMLET_MERGE_ON: date = _DATA["dates"]["hamlet_merge"]
+TOWN_RENAME_ON: date = _DATA["dates"]["town_rename"]
+DEPARTMENT_MERGE_ON: date = _DATA["dates"]["department_merge"]
+REFORM_ON: date = _DATA["dates"]["reform"]
+
+DISTRICTS: tuple[District, ...] = tuple(_district(d) for d in _DATA["districts"])
+BLOCS: tuple[Bloc, ...] = tuple(
     Bloc(
-        "CB-KCQ",
-        "Đoàn Khối các Cơ quan tỉnh",
-        (
-            Agency(
-                "CB-KCQ-STP",
-                "Đoàn cơ sở Sở Tư pháp",
-                "agency",
-                (
-                    "Chi đoàn Văn phòng Sở",
-                    "Chi đoàn Phòng Phổ biến, giáo dục pháp luật",
-                    "Chi đoàn Trung tâm Trợ giúp pháp lý nhà nước",
-                ),
-            ),
-            Agency(
-                "CB-KCQ-STC",
-                "Đoàn cơ sở Sở Tài chính",
-                "agency",
-                ("Chi đoàn Văn phòng Sở", "Chi đoàn Phòng Quản lý ngân sách"),
-            ),
-            Agency(
-                "CB-KCQ-SNN",
-                "Đoàn cơ sở Sở Nông nghiệp và Phát triển nông thôn",
-                "agency",
-                (
-                    "Chi đoàn Văn phòng Sở",
-                    "Chi đoàn Chi cục Kiểm lâm",
-                    "Chi đoàn Chi cục Chăn nuôi và Thú y",
-                ),
-            ),
-            Agency(
-                "CB-KCQ-STNMT",
-                "Đoàn cơ sở Sở Tài nguyên và Môi trường",
-                "agency",
-                ("Chi đoàn Văn phòng Sở", "Chi đoàn Văn phòng Đăng ký đất đai"),
-            ),
-            Agency(
-                "CB-KCQ-SGD",
-                "Đoàn cơ sở Sở Giáo dục và Đào tạo",
-                "agency",
-                ("Chi đoàn Văn phòng Sở", "Chi đoàn Phòng Giáo dục Trung học"),
-            ),
-            Agency(
-                "CB-KCQ-SYT",
-                "Đoàn cơ sở Sở Y tế",
-                "agency",
-                ("Chi đoàn Văn phòng Sở", "Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh"),
-            ),
-            # The deepest chain of the demo: province → bloc → hospital → wing → ward.
-            Agency(
-                "CB-KCQ-BVDK",
-                "Đoàn cơ sở Bệnh viện Đa khoa tỉnh",
-                "hospital",
-                ("Chi đoàn Khối Hành chính",),
-                (
-                    Agency(
-                        "CB-KCQ-BVDK-NOI",
-                        "Liên chi đoàn Khối Nội",
-                        "hospital",
-                        (
-                            "Chi đoàn Khoa Nội tổng hợp",
-                            "Chi đoàn Khoa Nhi",
-                            "Chi đoàn Khoa Truyền nhiễm",
-                        ),
-                    ),
-                    Agency(
-                        "CB-KCQ-BVDK-NGOAI",
-                        "Liên chi đoàn Khối Ngoại",
-                        "hospital",
-                        ("Chi đoàn Khoa Ngoại tổng hợp", "Chi đoàn Khoa Phụ sản"),
-                    ),
-                ),
-            ),
-            Agency(
-                "CB-KCQ-VPUB",
-                "Đoàn cơ sở Văn phòng UBND tỉnh",
-                "agency",
-                ("Chi đoàn Văn phòng UBND tỉnh", "Chi đoàn Trung tâm Phục vụ hành chính công"),
-            ),
-            Agency(
-                "CB-KCQ-VPTU",
-                "Đoàn cơ sở Văn phòng Tỉnh ủy",
-                "agency",
-                ("Chi đoàn Phòng Hành chính – Lưu trữ", "Chi đoàn Phòng Tài chính – Quản trị"),
-            ),
-            Agency(
-                "CB-KCQ-BAO",
-                "Đoàn cơ sở Báo Cao Bằng",
-                "agency",
-                ("Chi đoàn Phòng Thời sự", "Chi đoàn Phòng Báo điện tử"),
-            ),
-        ),
-    ),
-    Bloc(
-        "CB-KDN",
-        "Đoàn Khối Doanh nghiệp tỉnh",
-        (
-            Agency(
-                "CB-KDN-DL",
-                "Đoàn cơ sở Công ty Điện lực Cao Bằng",
-                "enterprise",
-                ("Chi đoàn Điện lực Hà Quảng", "Chi đoàn Điện lực Trùng Khánh"),
-            ),
-            Agency(
-                "CB-KDN-VNPT",
-                "Đoàn cơ sở VNPT Cao Bằng",
-                "enterprise",
-                ("Chi đoàn Trung tâm Kinh doanh", "Chi đoàn Trung tâm Hạ tầng mạng"),
-            ),
-            Agency(
-                "CB-KDN-AGR",
-                "Đoàn cơ sở Agribank Chi nhánh tỉnh Cao Bằng",
-                "enterprise",
-                ("Chi đoàn Hội sở tỉnh", "Chi đoàn Agribank Hòa An"),
-            ),
-        ),
-        sector="enterprise",
-    ),
-    Bloc(
-        "CB-BP",
-        "Đoàn Bộ đội Biên phòng tỉnh",
-        (
-            Agency(
-                "CB-BP-CQ",
-                "Đoàn cơ sở Cơ quan Bộ Chỉ huy Bộ đội Biên phòng tỉnh",
-                "border_post",
-                ("Chi đoàn Phòng Tham mưu", "Chi đoàn Phòng Chính trị"),
-            ),
-            Agency(
-                "CB-BP-SOCGIANG",
-                "Đoàn cơ sở Đồn Biên phòng Sóc Giang",
-                "border_post",
-                ("Chi đoàn Đội Vận động quần chúng", "Chi đoàn Đội Kiểm soát hành chính"),
-                border=True,
-                home="CB-HQ-SOCHA",
-            ),
-            Agency(
-                "CB-BP-TRALINH",
-                "Đoàn cơ sở Đồn Biên phòng Trà Lĩnh",
-                "border_post",
-                ("Chi đoàn Đội Vận động quần chúng", "Chi đoàn Đội Kiểm soát hành chính"),
-                border=True,
-                home="CB-TK-TRALINH",
-            ),
-            Agency(
-                "CB-BP-DAMTHUY",
-                "Đoàn cơ sở Đồn Biên phòng Đàm Thủy",
-                "border_post",
-                ("Chi đoàn Đội Vận động quần chúng", "Chi đoàn Đội Tuần tra"),
-                border=True,
-                home="CB-TK-DAMTHUY",
-            ),
-            Agency(
-                "CB-BP-TALUNG",
-                "Đoàn cơ sở Đồn Biên phòng Tà Lùng",
-                "border_post",
-                ("Chi đoàn Đội Vận động quần chúng", "Chi đoàn Đội Kiểm soát hành chính"),
-                border=True,
-                home="CB-QH-TALUNG",
-            ),
-            Agency(
-                "CB-BP-DUCHANH",
-                "Đoàn cơ sở Đồn Biên phòng Đức Hạnh",
-                "border_post",
-                ("Chi đoàn Đội Vận động quần chúng", "Chi đoàn Đội Tuần tra"),
-                border=True,
-                home="CB-BM-DUCHANH",
-            ),
-        ),
-        sector="border_post",
-    ),
-    Bloc(
-        "CB-CA",
-        "Đoàn Công an tỉnh",
-        (
-            Agency(
-                "CB-CA-CSGT",
-                "Đoàn cơ sở Phòng Cảnh sát giao thông",
-                "police",
-                ("Chi đoàn Đội Tuần tra kiểm soát", "Chi đoàn Đội Đăng ký xe"),
-            ),
-            Agency(
-                "CB-CA-QLHC",
-                "Đoàn cơ sở Phòng Cảnh sát quản lý hành chính về trật tự xã hội",
-                "police",
-                ("Chi đoàn Đội Căn cước", "Chi đoàn Đội Quản lý cư trú"),
-            ),
-        ),
-        # Branches directly under the bloc: a three-level chain.
-        ("Chi đoàn Phòng Tham mưu", "Chi đoàn Phòng Hậu cần"),
-        sector="police",
-    ),
+        b["code"],
+        b["name"],
+        tuple(_agency(a) for a in b["agencies"]),
+        tuple(b.get("branches", ())),
+        b["sector"],
+    )
+    for b in _DATA["blocs"]
 )
-
-#: Real hamlet merges in Hùng Quốc (now Trà Lĩnh), 09/09/2019 — simplified (the second one
-#: also took in xóm Cốc Khoác, which the demo does not have).
-HAMLET_MERGES: tuple[HamletMerge, ...] = (
-    HamletMerge("CB-TK-TRALINH", "xóm Nam Tuấn", ("xóm Háng Páo", "xóm Nà Đoỏng")),
-    HamletMerge("CB-TK-TRALINH", "xóm Vĩnh Quang", ("xóm Nà Quan", "xóm Nà Rạo")),
+HAMLET_MERGES: tuple[HamletMerge, ...] = tuple(
+    HamletMerge(m["commune"], m["new_hamlet"], tuple(m["hamlets"])) for m in _DATA["hamlet_merges"]
 )
-
-#: Modelled on the 2025 merger of provincial departments (Natural Resources and Environment
-#: into Agriculture); the date is illustrative.
-DEPARTMENT_CHANGES: tuple[Change, ...] = (
-    Change(
-        DEPARTMENT_MERGE_ON,
-        "CB-KCQ-STNMT",
-        "CB-KCQ-SNN",
-        "Đoàn cơ sở Sở Nông nghiệp và Môi trường",
-    ),
+DEPARTMENT_CHANGES: tuple[Change, ...] = tuple(
+    Change(DEPARTMENT_MERGE_ON, c["source"], c["target"], c.get("new_name"))
+    for c in _DATA["department_changes"]
 )
-
-#: Illustrative: a bloc of the provincial Party agencies, set up with the 2025 reform.
-NEW_BLOCS: tuple[NewBloc, ...] = (
-    NewBloc(
-        "CB-KCQD",
-        "Đoàn Khối các cơ quan Đảng tỉnh",
-        REFORM_ON,
-        ("CB-KCQ-VPTU", "CB-KCQ-BAO"),
-    ),
+NEW_BLOCS: tuple[NewBloc, ...] = tuple(
+    NewBloc(n["code"], n["name"], REFORM_ON, tuple(n["moves"])) for n in _DATA["new_blocs"]
 )
-
 # Syllables for illustrative hamlet names (Tày/Nùng style), see the module docstring.
-# fmt: off
-_FIRST = ("Nà", "Pác", "Khuổi", "Lũng", "Bản", "Cốc", "Pò", "Phia", "Khau", "Nặm", "Bó", "Co")
-_SECOND = (
-    "Mạ", "Rầy", "Lẹng", "Pàn", "Sliến", "Giàng", "Thin", "Chang", "Đon", "Vài", "Nưa",
-    "Tẩu", "Ngòa", "Luông", "Rào", "Mặn", "Phầy", "Sảng", "Tổng", "Kéo", "Cáy", "Chủ",
-    "Lằng", "Khoang", "Pảng", "Mò", "Lìn", "Coóc", "Phạc", "Mu", "Slằng", "Bây", "Rỉnh",
-    "Hoong", "Vạc", "Kham", "Lạn", "Thốc", "Ỏ", "Pẻn",
-)
-# fmt: on
+_FIRST: tuple[str, ...] = tuple(_DATA["hamlet_syllables"]["first"])
+_SECOND: tuple[str, ...] = tuple(_DATA["hamlet_syllables"]["second"])
 
 
 def slug(name: str) -> str:
