@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from .auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from .extensions import db
 from .models import Role, Unit, User, normalise_username
+from .reports import worker
 
 
 def register(app: Flask) -> None:
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_tombstones_command)
+    app.cli.add_command(worker.command)
 
 
 @click.command("seed-catalogue")
