@@ -228,8 +228,8 @@ def overview(
     trend_period: Period | None = None,
     within: int | None = None,
 ) -> Overview:
-    """Everything the overview page and its exports show, from the per-day totals (see
-    :mod:`server.reports.totals`; call its ``refresh`` first), limited to what was in
+    """Everything the overview page and its exports show, from the per-day totals as the
+    totals worker last left them (:mod:`server.reports.totals`), limited to what was in
     ``within``'s subtree (the reader's home unit) on each day."""
 
     def scoped(query: Select, table: Any = T) -> Select:

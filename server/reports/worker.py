@@ -67,7 +67,7 @@ def run(app: Flask, *, interval: float = INTERVAL, stop: threading.Event | None 
                 log.exception("totals worker: step failed (%d in a row), trying again", failures)
             finally:
                 db.session.remove()
-            stop.wait(min(MAX_BACKOFF, interval * 2**failures))
+            stop.wait(min(MAX_BACKOFF, interval * 2 ** min(failures, 16)))
         log.info("totals worker: stopped")
 
 
