@@ -43,7 +43,11 @@ db: install ## Migrate the database (DATABASE_URL, default SQLite under instance
 demo: db ## Load the Cao Bằng demo data if the database is empty
 	$(FLASK) seed-demo --if-empty
 
-run: demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:5000 (gunicorn)
+# The Procfile's web and worker processes, together: the totals worker in the background
+# (stopped with the server however it ends), gunicorn in the foreground.
+run: demo ## Set up, migrate, seed demo data, serve on http://127.0.0.1:5000 (gunicorn + totals worker)
+	@$(FLASK) totals-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --preload --workers 2 --bind $(HOST):$(PORT) \
 	  --access-logfile - 'server:create_app()'
 

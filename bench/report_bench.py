@@ -16,7 +16,9 @@ Timed, through the Flask app in-process (routing, the policy, the queries, the
 template — no network): ``GET /reports/<province>?p=<year>`` as provincial staff and
 ``GET /reports/<branch>?p=<year>`` for 20 different branches; each request ``--repeat``
 times. Prints p50/p95/max and the number of SQL statements per request (no N+1: it
-does not grow with the number of units or activities).
+does not grow with the number of units or activities). Then, three times, 200 activities
+are edited and the province's overview read with the edits waiting, the totals worker's
+step timed, and the overview read again (a report read never refreshes: decision 55).
 """
 
 from __future__ import annotations
@@ -307,10 +309,13 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
                 ms, branch_sql = timed(f"/reports/{b}?p={year}")
                 branch_ms.append(ms)
         # A sync lands: 200 activities of random branches edited through the ORM (their
-        # days marked dirty); the next overview recomputes those days before answering.
+        # deltas recorded). The overview is read with them waiting (a pure read: it shows
+        # the figures as they were, and says so), then the totals worker takes one step,
+        # then the overview is read again.
         from sqlalchemy import select as _select
 
         from server.models import Activity
+        from server.reports.worker import step
 
         after_sync = []
         for round_ in range(3):
@@ -321,8 +326,14 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
                 for a in picked:
                     a.members_count += 1
                 db.session.commit()
+            waiting_ms, _ = timed(f"/reports/{province}?p={year}")
+            with app.app_context():
+                t = time.perf_counter()
+                step(db.session())
+                step_ms = (time.perf_counter() - t) * 1000
+                db.session.remove()
             ms, _ = timed(f"/reports/{province}?p={year}")
-            after_sync.append(ms)
+            after_sync.append((waiting_ms, step_ms, ms))
 
         timings.clear()
         timed(f"/reports/{branches[0]}?p={year}")
@@ -383,8 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"=== {backend}: {result['activities']:,} activities ===")
         report(result)
         log(
-            "  province overview right after 200 edited activities (refresh included): "
-            + ", ".join(f"{ms:.0f} ms" for ms in result["after_sync"])
+            "  200 edited activities: overview with them waiting / worker step / overview after: "
+            + ", ".join(f"{w:.0f} / {s:.0f} / {ms:.0f} ms" for w, s, ms in result["after_sync"])
         )
         log(f"  building the totals from scratch: {result['build_s']:.1f} s")
         log("  slowest statements of one province overview:")

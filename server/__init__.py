@@ -15,14 +15,11 @@ from typing import Any
 from flask import Flask
 
 from . import security
-from .activities import (
-    submission,  # noqa: F401  (stamps when an entry was sent up)
-    wire,  # noqa: F401  (renders activities as phones receive them)
-)
+from .activities import submission, wire
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
 from .extensions import compress, csrf, db, limiter, migrate
-from .reports import totals  # noqa: F401  (records report deltas on every write)
+from .reports import deltas
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -43,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # JSON in UTF-8, not \uXXXX escapes: Vietnamese text is half the size on the wire.
     app.json.ensure_ascii = False
+    _register_model_hooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
@@ -71,6 +69,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     cli.register(app)
     return app
+
+
+def _register_model_hooks() -> None:
+    """What every ORM write of an activity does besides itself, attached here rather than
+    by importing a module for its side effects (decision 59). The hooks are global to
+    the models, not to one app; each ``register`` is safe to call again."""
+    submission.register()  # stamps when an entry was first sent up
+    wire.register()  # renders the record as phones receive it
+    deltas.register()  # records report deltas, and marks the pairs of tree moves
 
 
 def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -9,9 +9,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from .extensions import db
-from .models import Role, Unit, User, normalise_username
+from .models import Role, Unit
+from .people.service import PersonError, create_person
+from .reports import worker
 
 
 def register(app: Flask) -> None:
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_tombstones_command)
+    app.cli.add_command(worker.command)
 
 
 @click.command("seed-catalogue")
@@ -79,20 +81,17 @@ def create_user_command(
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise click.ClickException(f"Không có đơn vị mã {unit_code!r} / no unit with that code")
-    if db.session.scalar(select(User.id).where(User.username == normalise_username(username))):
-        raise click.ClickException(f"Tên đăng nhập {username!r} đã tồn tại / already exists")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short"
+    try:
+        user = create_person(
+            actor=None,
+            username=username,
+            full_name=full_name,
+            role=role,
+            unit_id=unit.id,
+            password=password,
         )
-    user = User(
-        username=username,
-        full_name=full_name,
-        role=role,
-        unit_id=unit.id,
-        password_hash=hash_password(password),
-    )
-    db.session.add(user)
+    except PersonError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Đã tạo / created {user.username} ({role}) @ {unit.name}")
 

@@ -9,7 +9,7 @@ exactly what they would have done for a new row:
 * ``search_fold``, the folded title and place (``Activity._keep_fold``);
 * ``wire``, the record as a phone receives it (``server/activities/wire.py``);
 * what each counted row adds to the report totals, recorded as deltas with one more
-  ``INSERT`` (``server/reports/totals.py``).
+  ``INSERT`` (``server/reports/deltas.py``).
 
 Edits and deletes of existing records stay on the ORM, hooks and all.
 ``tests/sync/test_batch_insert.py`` holds both paths to the same rows.
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Activity
 from ..models.activities import search_fold_of
-from ..reports.totals import record_inserted
+from ..reports.deltas import record_inserted
 from .wire import encode, record_fields
 
 _COLUMNS = tuple(c.key for c in Activity.__table__.columns)

@@ -15,26 +15,31 @@ from typing import Any
 
 from sqlalchemy import event
 
-from ..models import Activity, ActivityStatus
+from ..models import Activity
 from ..models.types import utcnow
-
-#: Statuses an entry can only have once it was sent up.
-SENT_UP = (ActivityStatus.SUBMITTED.value, ActivityStatus.VERIFIED.value)
+from .counted import COUNTED
 
 
 def stamp_submission(obj: Any, now: Any, typed: Any = None) -> None:
     """Stamp ``obj`` as sent up at ``now`` (phone time ``typed``) unless it already was:
     the first submission counts, so a return and a resubmission do not make it late."""
-    if obj.status in SENT_UP and obj.submitted_at is None:
+    # A counted status is one an entry can only have once it was sent up.
+    if obj.status in COUNTED and obj.submitted_at is None:
         obj.submitted_at = now
         obj.submitted_typed_at = typed
 
 
-@event.listens_for(Activity, "before_insert")
 def _on_insert(_mapper: Any, _connection: Any, target: Activity) -> None:
     stamp_submission(target, target.created_at or utcnow())
 
 
-@event.listens_for(Activity, "before_update")
 def _on_update(_mapper: Any, _connection: Any, target: Activity) -> None:
     stamp_submission(target, utcnow())
+
+
+def register() -> None:
+    """Attach the safety net to every ORM write of an activity (``create_app`` calls it;
+    a second call changes nothing)."""
+    for name, fn in (("before_insert", _on_insert), ("before_update", _on_update)):
+        if not event.contains(Activity, name, fn):
+            event.listen(Activity, name, fn)

@@ -73,7 +73,13 @@ def _type_code(connection: Any, target: Activity) -> str | None:
     return code
 
 
-@event.listens_for(Activity, "before_insert")
-@event.listens_for(Activity, "before_update")
 def _render(_mapper: Any, connection: Any, target: Activity) -> None:
     target.wire = encode(record_fields(target, _type_code(connection, target)))
+
+
+def register() -> None:
+    """Render the record on every ORM write of an activity (``create_app`` calls it; a
+    second call changes nothing)."""
+    for name in ("before_insert", "before_update"):
+        if not event.contains(Activity, name, _render):
+            event.listen(Activity, name, _render)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,11 +51,16 @@ report_quantities = Table(
     Index("ix_report_quantities_day", "day"),
 )
 
+#: When a row was written, by the database's clock: how long the oldest change has waited
+#: for the totals worker, which report pages show (decision 56).
+_SINCE = {"nullable": False, "server_default": text("CURRENT_TIMESTAMP")}
+
 report_dirty = Table(
     "report_dirty",
     db.metadata,
     Column("unit_id", Integer, primary_key=True, autoincrement=False),
     Column("day", Date, primary_key=True),
+    Column("marked_at", UTCDateTime(), **_SINCE),
 )
 
 # What activity writes changed in the totals since the last refresh, per (unit, day,
@@ -74,6 +80,7 @@ report_deltas = Table(
     Column("citizens", Integer, nullable=False),
     Column("hours", Numeric(14, 1), nullable=False),
     Column("quantities", JSONType, nullable=False),
+    Column("recorded_at", UTCDateTime(), **_SINCE),
 )
 
 

@@ -9,12 +9,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit
 from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
-from ..auth.passwords import hash_password
 from ..auth.views import login_required
 from ..extensions import db
-from ..models import ROLE_LABELS, Device, Role, Unit, User, normalise_username
+from ..models import ROLE_LABELS, Device, Role, Unit, User
 from ..policy import (
     assignable_roles,
     can_manage_user,
@@ -25,6 +23,7 @@ from ..policy import (
 from ..search import matches
 from ..units.service import subtree_ids
 from .forms import ActionForm, ChangeForm, PersonForm
+from .service import PersonError, change_person, create_person
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE = 100
@@ -83,28 +82,20 @@ def create():
     form = PersonForm()
     _choices(form)
     if form.validate_on_submit():
-        name = normalise_username(form.username.data)
-        if db.session.scalar(select(User.id).where(User.username == name)):
-            form.username.errors.append("Tên đăng nhập đã tồn tại")
-        elif not can_place_in(g.user, form.unit_id.data):
+        if not can_place_in(g.user, form.unit_id.data):
             abort(404)
-        else:
-            person = User(
-                username=name,
-                full_name=form.full_name.data.strip(),
+        try:
+            person = create_person(
+                actor=g.user,
+                username=form.username.data,
+                full_name=form.full_name.data,
                 role=form.role.data,
                 unit_id=form.unit_id.data,
-                password_hash=hash_password(form.password.data) if form.password.data else None,
+                password=form.password.data or None,
             )
-            db.session.add(person)
-            db.session.flush()
-            audit.record(
-                "user_created",
-                actor=g.user,
-                target=("user", person.id),
-                role=person.role,
-                unit_id=person.unit_id,
-            )
+        except PersonError as exc:
+            form.username.errors.append(exc.vi)
+        else:
             db.session.commit()
             flash("Đã tạo tài khoản", "ok")
             return redirect(url_for("people.show", user_id=person.id))
@@ -140,24 +131,7 @@ def change(user_id: int):
     _choices(form)
     if not form.validate_on_submit() or not can_place_in(g.user, form.unit_id.data):
         abort(400)
-    if form.role.data != person.role:
-        audit.record(
-            "role_changed",
-            actor=g.user,
-            target=("user", person.id),
-            old=person.role,
-            new=form.role.data,
-        )
-        person.role = form.role.data
-    if form.unit_id.data != person.unit_id:
-        audit.record(
-            "unit_changed",
-            actor=g.user,
-            target=("user", person.id),
-            old=person.unit_id,
-            new=form.unit_id.data,
-        )
-        person.unit_id = form.unit_id.data
+    change_person(g.user, person, role=form.role.data, unit_id=form.unit_id.data)
     db.session.commit()
     flash("Đã lưu thay đổi", "ok")
     return redirect(url_for("people.show", user_id=person.id))

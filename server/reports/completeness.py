@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
+from ..activities.counted import counted
 from ..formatting import VIETNAM, vn_date
 from ..models import (
     Activity,
@@ -35,7 +35,8 @@ from ..models import (
 )
 from ..units.service import ancestor_ids
 from .periods import Period
-from .service import COUNTED, held_under, limited
+from .service import held_under, limited
+from .source import reader
 
 DEFAULT_FREQUENCY, DEFAULT_DUE_DAY = "monthly", 20
 #: A branch whose phones have not synced for this long is called out as such.
@@ -52,17 +53,17 @@ class Schedule:
 
 def schedule_for(unit: Unit) -> Schedule:
     """The nearest setting at or above ``unit``."""
-    chain = list(db.session.scalars(ancestor_ids(unit.id)))
+    chain = list(reader().scalars(ancestor_ids(unit.id)))
     found = {
         s.unit_id: s
-        for s in db.session.scalars(
+        for s in reader().scalars(
             select(ReportingSchedule).where(ReportingSchedule.unit_id.in_(chain))
         )
     }
     for uid in chain:
         if uid in found:
             s = found[uid]
-            return Schedule(s.frequency, s.due_day, db.session.get(Unit, uid))
+            return Schedule(s.frequency, s.due_day, reader().get(Unit, uid))
     return Schedule(DEFAULT_FREQUENCY, DEFAULT_DUE_DAY, None)
 
 
@@ -185,7 +186,7 @@ def completeness(
         )
         .order_by(Unit.name_fold)
     )
-    rows = db.session.execute(limited(rows, Unit.id, end, within, skip=unit.id)).all()
+    rows = reader().execute(limited(rows, Unit.id, end, within, skip=unit.id)).all()
     branches = {r.Unit.id: (r.Unit, r.child_id) for r in rows}
     ids = list(branches)
     dues = _due_days(ids, end, DEFAULT_DUE_DAY)
@@ -193,7 +194,7 @@ def completeness(
     # Judged by the submission (decision 45), not by when a draft was first typed or
     # uploaded: a draft typed on the 5th and submitted after the due date is late.
     here = aliased(UnitClosure)
-    counted = (
+    sent_up = (
         select(
             Activity.unit_id,
             func.count().label("activities"),
@@ -205,15 +206,14 @@ def completeness(
             Activity.unit_id.in_(ids),
             Activity.starts_on >= period.starts_on,
             Activity.starts_on <= period.ends_on,
-            Activity.deleted_at.is_(None),
-            Activity.status.in_(COUNTED),
+            counted(),
         )
     )
-    counted = limited(counted, Activity.unit_id, Activity.starts_on, within, skip=unit.id)
-    stats = {r.unit_id: r for r in db.session.execute(counted.group_by(Activity.unit_id))}
+    sent_up = limited(sent_up, Activity.unit_id, Activity.starts_on, within, skip=unit.id)
+    stats = {r.unit_id: r for r in reader().execute(sent_up.group_by(Activity.unit_id))}
     phones = {
         r.unit_id: r
-        for r in db.session.execute(
+        for r in reader().execute(
             select(
                 User.unit_id,
                 func.max(Device.last_seen_at).label("last_sync"),
@@ -249,7 +249,7 @@ def completeness(
     by_child: dict[int, ChildRow] = {}
     child_units = {
         u.id: u
-        for u in db.session.scalars(
+        for u in reader().scalars(
             select(Unit).where(Unit.id.in_({c for _, c in branches.values()}))
         )
     }
@@ -269,7 +269,7 @@ def _due_days(branch_ids: list[int], on: date, default: int) -> dict[int, int]:
     if not branch_ids:
         return {}
     c = aliased(UnitClosure)
-    rows = db.session.execute(
+    rows = reader().execute(
         select(c.descendant_id, c.distance, ReportingSchedule.due_day)
         .join(ReportingSchedule, ReportingSchedule.unit_id == c.ancestor_id)
         .where(c.descendant_id.in_(branch_ids), _valid(c, on))

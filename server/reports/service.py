@@ -28,22 +28,22 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from ..extensions import db
+from ..activities.counted import counted
 from ..models import (
     Activity,
-    ActivityStatus,
     ActivityType,
+    Nomination,
     Pillar,
     Unit,
     UnitClosure,
     report_quantities,
     report_totals,
 )
+from ..units.service import subtree_ids
 from .periods import Period
-
-COUNTED = (ActivityStatus.SUBMITTED.value, ActivityStatus.VERIFIED.value)
+from .source import reader
 
 
 @dataclass
@@ -146,14 +146,13 @@ def rolled_up(ancestor_ids: list[int], period: Period, *columns: Any) -> Select:
             c.ancestor_id.in_(ancestor_ids),
             Activity.starts_on >= period.starts_on,
             Activity.starts_on <= period.ends_on,
-            Activity.deleted_at.is_(None),
-            Activity.status.in_(COUNTED),
+            counted(),
         )
     )
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    return reader().get_bind().dialect.name
 
 
 def _month_of(column: Any) -> Any:
@@ -188,17 +187,21 @@ def children_of(unit: Unit, period: Period) -> tuple[list[Unit], bool]:
     """Units directly below ``unit`` at any time during the period, by name, and whether
     every one of them was below it for the whole period (the usual case)."""
     c = UnitClosure
-    rows = db.session.execute(
-        select(Unit, c.valid_from, c.valid_to)
-        .join(c, c.descendant_id == Unit.id)
-        .where(
-            c.ancestor_id == unit.id,
-            c.distance == 1,
-            c.valid_from <= period.ends_on,
-            or_(c.valid_to.is_(None), c.valid_to > period.starts_on),
+    rows = (
+        reader()
+        .execute(
+            select(Unit, c.valid_from, c.valid_to)
+            .join(c, c.descendant_id == Unit.id)
+            .where(
+                c.ancestor_id == unit.id,
+                c.distance == 1,
+                c.valid_from <= period.ends_on,
+                or_(c.valid_to.is_(None), c.valid_to > period.starts_on),
+            )
+            .order_by(Unit.name_fold, c.valid_from)
         )
-        .order_by(Unit.name_fold, c.valid_from)
-    ).all()
+        .all()
+    )
     units = list({r.Unit.id: r.Unit for r in rows}.values())
     whole = len(rows) == len(units) and all(
         r.valid_from <= period.starts_on and (r.valid_to is None or r.valid_to > period.ends_on)
@@ -216,7 +219,7 @@ def totals(unit_id: int, period: Period, within: int | None = None) -> Figures:
         within,
         skip=unit_id,
     )
-    return Figures.of(db.session.execute(query).one())
+    return Figures.of(reader().execute(query).one())
 
 
 def overview(
@@ -225,8 +228,8 @@ def overview(
     trend_period: Period | None = None,
     within: int | None = None,
 ) -> Overview:
-    """Everything the overview page and its exports show, from the per-day totals (see
-    :mod:`server.reports.totals`; call its ``refresh`` first), limited to what was in
+    """Everything the overview page and its exports show, from the per-day totals as the
+    totals worker last left them (:mod:`server.reports.totals`), limited to what was in
     ``within``'s subtree (the reader's home unit) on each day."""
 
     def scoped(query: Select, table: Any = T) -> Select:
@@ -247,10 +250,10 @@ def overview(
                 c,
                 and_(held_under(c, unit.id, T.c.unit_id, T.c.day), c.distance == 1),
             )
-        rows = db.session.execute(scoped(query).group_by(T.c.unit_id))
+        rows = reader().execute(scoped(query).group_by(T.c.unit_id))
         by_child = {r.unit_id: Figures.of(r) for r in rows}
     below = set(
-        db.session.scalars(
+        reader().scalars(
             select(UnitClosure.ancestor_id).where(
                 UnitClosure.ancestor_id.in_([u.id for u in children]),
                 UnitClosure.distance == 1,
@@ -260,15 +263,21 @@ def overview(
 
     types = {
         t.id: t
-        for t in db.session.scalars(
-            select(ActivityType).options(joinedload(ActivityType.pillar))
-        ).unique()
+        for t in reader()
+        .scalars(select(ActivityType).options(joinedload(ActivityType.pillar)))
+        .unique()
     }
-    by_type_rows = db.session.execute(
-        scoped(select(T.c.type_id, *_sums()).where(*_of(T, unit.id, period))).group_by(T.c.type_id)
-    ).all()
+    by_type_rows = (
+        reader()
+        .execute(
+            scoped(select(T.c.type_id, *_sums()).where(*_of(T, unit.id, period))).group_by(
+                T.c.type_id
+            )
+        )
+        .all()
+    )
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for r in db.session.execute(
+    for r in reader().execute(
         scoped(
             select(Q.c.type_id, Q.c.code, func.sum(Q.c.amount).label("amount")).where(
                 *_of(Q, unit.id, period)
@@ -291,13 +300,13 @@ def overview(
         ]
         type_rows.append(TypeRow(t, figures, quantities))
     type_rows.sort(key=lambda row: (row.type.pillar.sort_order, row.type.sort_order))
-    pillars = db.session.scalars(select(Pillar).order_by(Pillar.sort_order)).all()
+    pillars = reader().scalars(select(Pillar).order_by(Pillar.sort_order)).all()
 
     trend_period = trend_period or period
     month = _month_of(T.c.day).label("month")
     trend_rows = {
         r.month: Figures.of(r)
-        for r in db.session.execute(
+        for r in reader().execute(
             scoped(select(month, *_sums()).where(*_of(T, unit.id, trend_period))).group_by(month)
         )
     }
@@ -341,5 +350,23 @@ def activities_of(
         query = query.where(Activity.id.in_(ids))
     if latest is not None:
         newest = query.order_by(Activity.starts_on.desc(), Activity.title.desc()).limit(latest)
-        return list(reversed(db.session.scalars(newest).unique().all()))
-    return list(db.session.scalars(query.order_by(Activity.starts_on, Activity.title)).unique())
+        return list(reversed(reader().scalars(newest).unique().all()))
+    return list(reader().scalars(query.order_by(Activity.starts_on, Activity.title)).unique())
+
+
+def nominations_of(unit: Unit, period: Period) -> list[Nomination]:
+    """Nominations made by units of ``unit``'s subtree for periods overlapping ``period``."""
+    return list(
+        reader()
+        .scalars(
+            select(Nomination)
+            .options(selectinload(Nomination.activities), joinedload(Nomination.unit))
+            .where(
+                Nomination.unit_id.in_(subtree_ids(unit.id)),
+                Nomination.starts_on <= period.ends_on,
+                Nomination.ends_on >= period.starts_on,
+            )
+            .order_by(Nomination.created_at)
+        )
+        .unique()
+    )

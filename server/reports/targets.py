@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
 from ..models import ActivityType, Target, Unit, UnitClosure, report_totals
 from ..units.service import ancestor_ids
 from .periods import Period
 from .service import held_under, limited
+from .source import reader
 
 
 @dataclass
@@ -85,7 +85,7 @@ def _counts(
         c = aliased(UnitClosure)
         query = query.join(c, held_under(c, under, t.c.unit_id, t.c.day))
     query = limited(query, t.c.unit_id, t.c.day, within, skip=under)
-    rows = db.session.execute(query.group_by(Target.id, t.c.unit_id))
+    rows = reader().execute(query.group_by(Target.id, t.c.unit_id))
     return {(tid, uid): int(n or 0) for tid, uid, n in rows}
 
 
@@ -93,20 +93,24 @@ def progress_for(unit: Unit, period: Period, within: int | None = None) -> list[
     """Targets set on ``unit`` or above it for periods overlapping ``period``, with their
     progress counted over ``unit``'s subtree only, limited to ``within``'s (the reader's
     home unit) — see the module's docstring."""
-    chain = list(db.session.scalars(ancestor_ids(unit.id)))
-    targets = db.session.scalars(
-        select(Target)
-        .where(
-            Target.unit_id.in_(chain),
-            Target.starts_on <= period.ends_on,
-            Target.ends_on >= period.starts_on,
+    chain = list(reader().scalars(ancestor_ids(unit.id)))
+    targets = (
+        reader()
+        .scalars(
+            select(Target)
+            .where(
+                Target.unit_id.in_(chain),
+                Target.starts_on <= period.ends_on,
+                Target.ends_on >= period.starts_on,
+            )
+            .order_by(Target.starts_on, Target.id)
         )
-        .order_by(Target.starts_on, Target.id)
-    ).all()
+        .all()
+    )
     if not targets:
         return []
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(chain)))}
-    types = {t.id: t for t in db.session.scalars(select(ActivityType))}
+    units = {u.id: u for u in reader().scalars(select(Unit).where(Unit.id.in_(chain)))}
+    types = {t.id: t for t in reader().scalars(select(ActivityType))}
     totals = [x for x in targets if x.each_kind is None]
     each = [x for x in targets if x.each_kind is not None]
 
@@ -128,7 +132,7 @@ def progress_for(unit: Unit, period: Period, within: int | None = None) -> list[
             .order_by(Target.id, Unit.name_fold)
         )
         query = limited(query, Unit.id, Target.ends_on, within, skip=unit.id)
-        for tid, u in db.session.execute(query):
+        for tid, u in reader().execute(query):
             concerned[tid].append(u)
 
     done = _counts(totals, [unit.id], None, within if within != unit.id else None)

@@ -7,20 +7,10 @@ and every day, what the activities of that day in the unit's subtree *as it was 
 add up to, per type (and ``report_quantities`` the types' own quantities, the non-zero
 amounts only: a missing row reads as zero, and a row that falls to zero is deleted).
 
-Keeping them exact without slowing the writes that matter (a phone's push), two ways:
-
-* **deltas**, for activity writes: every ORM write of an activity records what the
-  record's contribution changed — minus what it counted for before (if it was counted:
-  not deleted, submitted or verified), plus what it counts for now — per (unit, day,
-  type) of the activity itself, netted per flush and written with one multi-row
-  ``INSERT`` into ``report_deltas`` in the write's own transaction. The push's batch
-  ``INSERT`` path records plus-only rows the same way (``server/activities/inserts.py``);
-* **dirty pairs**, for tree moves: a move marks the moved units' days from its date, for
-  them and for the parent they left, in ``report_dirty`` — including the days of their
-  deltas not yet applied, whose ancestors changed under them.
-
-Before a report is read, :func:`refresh`, under a lock (so two readers do not do the
-same work):
+Writes leave deltas and dirty pairs behind (:mod:`server.reports.deltas`); the totals
+worker (:mod:`server.reports.worker`, a process of its own) calls :func:`refresh` to add
+them in, so a report read never writes (decision 55). :func:`refresh`, under a lock (so
+two refreshers do not do the same work):
 
 1. consumes the deltas (``DELETE … RETURNING``: exactly the rows it deletes are the ones
    it applies, whatever commits meanwhile), adds them up per (unit, day, type), finds
@@ -48,7 +38,6 @@ Writes that bypass both (a Core ``UPDATE`` of counted fields) are not seen;
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,24 +50,21 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    event,
     func,
     insert,
-    inspect,
-    literal,
     or_,
     select,
     text,
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
+from ..activities.counted import counted
 from ..models import Activity, ActivityStatus, UnitClosure
 from ..models.reports import report_deltas, report_dirty, report_quantities, report_totals
-from .service import COUNTED, held_on_activity_date
+from .deltas import SUMS, Key, dialect, upsert
+from .service import held_on_activity_date
 
 #: Rows deleted per statement (bounded parameter lists on both databases).
 CHUNK = 500
@@ -88,198 +74,13 @@ DAYS_PER_QUERY = 100
 MAX_LISTED_UNITS = 2000
 #: PostgreSQL advisory lock key: "so-doan report totals".
 LOCK_KEY = 0x50D0A7
-#: An activity's fields its contribution to the totals depends on.
-FIELDS = (
-    "unit_id",
-    "starts_on",
-    "type_id",
-    "status",
-    "deleted_at",
-    "members_count",
-    "citizens_served",
-    "volunteer_hours",
-    "quantities",
-)
-_SUMS = ("activities", "verified", "members", "citizens", "hours")
-
-Key = tuple[int, date, int]
-#: activities, verified, members, citizens, hours, then the quantities by code.
-Contribution = tuple[Key, tuple[int, int, int, int, Decimal], dict[str, Decimal]]
-
-
-def _dialect(bind: Any) -> str:
-    return bind.dialect.name
-
-
-def _insert(bind: Any, table: Table) -> Any:
-    return (pg_insert if _dialect(bind) == "postgresql" else sqlite_insert)(table)
-
-
-def _insert_ignore(bind: Any, table: Table) -> Any:
-    return _insert(bind, table).on_conflict_do_nothing()
-
-
-# -- what an activity counts for ------------------------------------------------------------
-
-
-def contribution(values: Mapping[str, Any]) -> Contribution | None:
-    """What an activity with these field values adds to the totals of its own unit and
-    day, or None when it is not counted (deleted, draft or returned)."""
-    if values.get("deleted_at") is not None or values.get("status") not in COUNTED:
-        return None
-    if not values.get("unit_id") or not values.get("starts_on"):
-        return None
-    key = (values["unit_id"], values["starts_on"], values["type_id"])
-    sums = (
-        1,
-        1 if values["status"] == ActivityStatus.VERIFIED.value else 0,
-        values.get("members_count") or 0,
-        values.get("citizens_served") or 0,
-        Decimal(str(values.get("volunteer_hours") or 0)),
-    )
-    amounts = {
-        str(code): Decimal(str(v))
-        for code, v in (values.get("quantities") or {}).items()
-        if v is not None
-    }
-    return key, sums, amounts
-
-
-class _Deltas:
-    """Signed contributions gathered over a flush, netted per (unit, day, type)."""
-
-    def __init__(self) -> None:
-        self.sums: dict[Key, list[Any]] = {}
-        self.amounts: dict[Key, dict[str, Decimal]] = {}
-
-    def add(self, c: Contribution | None, sign: int) -> None:
-        if c is None:
-            return
-        key, sums, amounts = c
-        mine = self.sums.setdefault(key, [0, 0, 0, 0, Decimal(0)])
-        for i, v in enumerate(sums):
-            mine[i] += sign * v
-        codes = self.amounts.setdefault(key, {})
-        for code, v in amounts.items():
-            codes[code] = codes.get(code, Decimal(0)) + sign * v
-
-    def rows(self) -> list[dict[str, Any]]:
-        out = []
-        for key, sums in sorted(self.sums.items()):
-            amounts = {code: str(v) for code, v in sorted(self.amounts[key].items()) if v}
-            if not any(sums) and not amounts:
-                continue  # an edit that changed nothing counted (a title, a place)
-            unit_id, day, type_id = key
-            out.append(
-                {"unit_id": unit_id, "day": day, "type_id": type_id}
-                | dict(zip(_SUMS, sums, strict=True))
-                | {"quantities": amounts}
-            )
-        return out
-
-
-def record(connection: Any, deltas: _Deltas) -> None:
-    """Write the netted deltas with one statement (nothing when they cancel out)."""
-    rows = deltas.rows()
-    if rows:
-        connection.execute(insert(report_deltas), rows)
-
-
-def record_inserted(connection: Any, rows: Iterable[Mapping[str, Any]]) -> None:
-    """The deltas of newly inserted activity rows (plus only), for writers that insert
-    without the ORM and so without its hooks."""
-    deltas = _Deltas()
-    for row in rows:
-        deltas.add(contribution(row), +1)
-    record(connection, deltas)
-
-
-def mark_units_from(session: Session, unit_ids: list[int], on: date, left: int | None) -> None:
-    """``unit_ids`` moved in the tree from ``on`` (leaving the parent ``left``): the days
-    of their activities from then are rolled up elsewhere now. Their deltas not applied
-    yet were recorded against the old ancestors' totals, so their days are marked too
-    (a refresh never adds a delta to a recomputed row)."""
-    conn = session.connection()
-    for unit, day in (
-        (Activity.unit_id, Activity.starts_on),
-        (report_deltas.c.unit_id, report_deltas.c.day),
-    ):
-        mine = select(unit, day).where(unit.in_(unit_ids), day >= on)
-        conn.execute(
-            _insert_ignore(conn, report_dirty).from_select(["unit_id", "day"], mine.distinct())
-        )
-        if left is not None:
-            theirs = select(literal(left), day).where(unit.in_(unit_ids), day >= on)
-            conn.execute(
-                _insert_ignore(conn, report_dirty).from_select(
-                    ["unit_id", "day"], theirs.distinct()
-                )
-            )
-
-
-# -- deltas of every ORM write of an activity -----------------------------------------------
-
-
-def _old_values(target: Activity) -> dict[str, Any]:
-    """The fields as the database held them before this flush. The fields are mapped with
-    ``active_history``, so a changed one has its old value even if it was expired."""
-    attrs = inspect(target).attrs
-    old = {}
-    for name in FIELDS:
-        deleted = attrs[name].history.deleted
-        old[name] = deleted[0] if deleted else getattr(target, name)
-    return old
-
-
-def _new_values(target: Activity) -> dict[str, Any]:
-    return {name: getattr(target, name) for name in FIELDS}
-
-
-def _pending(target: Activity) -> _Deltas:
-    # Kept on the session, started afresh by every flush: a flush that failed half-way
-    # leaves nothing behind for the next one.
-    return object_session(target).info.setdefault("report_deltas", _Deltas())
-
-
-@event.listens_for(Session, "before_flush")
-def _start(session: Session, _context: Any, _instances: Any) -> None:
-    session.info["report_deltas"] = _Deltas()
-
-
-@event.listens_for(Activity, "after_insert")
-def _inserted(_mapper: Any, _connection: Any, target: Activity) -> None:
-    _pending(target).add(contribution(_new_values(target)), +1)
-
-
-@event.listens_for(Activity, "after_update")
-def _updated(_mapper: Any, _connection: Any, target: Activity) -> None:
-    deltas = _pending(target)
-    deltas.add(contribution(_old_values(target)), -1)
-    deltas.add(contribution(_new_values(target)), +1)
-
-
-@event.listens_for(Activity, "before_delete")
-def _deleting(_mapper: Any, _connection: Any, target: Activity) -> None:
-    # Before, not after: an expired field can still be loaded from the row.
-    _pending(target).add(contribution(_old_values(target)), -1)
-
-
-@event.listens_for(Session, "after_flush")
-def _flush_deltas(session: Session, _context: Any) -> None:
-    deltas = session.info.pop("report_deltas", None)
-    if deltas is not None:
-        record(session.connection(), deltas)
 
 
 # -- rebuilding -----------------------------------------------------------------------------
 
 
-def _counted() -> list[Any]:
-    return [Activity.deleted_at.is_(None), Activity.status.in_(COUNTED)]
-
-
 def _pairs(bind: Any) -> Any:
-    if _dialect(bind) == "postgresql":
+    if dialect(bind) == "postgresql":
         return func.jsonb_each_text(Activity.quantities).table_valued("key", "value")
     return func.json_each(Activity.quantities).table_valued("key", "value")
 
@@ -290,7 +91,7 @@ def _aggregate(conn: Any, days: list[date] | None, ancestors: list[int] | None) 
     c = UnitClosure
 
     def scoped(query: Any) -> Any:
-        query = query.where(*_counted())
+        query = query.where(counted())
         if days is not None:
             query = query.where(Activity.starts_on.in_(days))
         if ancestors is not None:
@@ -353,7 +154,7 @@ def _refill(conn: Any, affected: set[tuple[int, date]]) -> None:
 def _consume(conn: Any) -> list[Any]:
     """Take every delta row: exactly those deleted are returned, so a delta committed
     meanwhile is neither lost nor applied twice."""
-    columns = [report_deltas.c[n] for n in ("unit_id", "day", "type_id", *_SUMS, "quantities")]
+    columns = [report_deltas.c[n] for n in ("unit_id", "day", "type_id", *SUMS, "quantities")]
     return list(conn.execute(delete(report_deltas).returning(*columns)))
 
 
@@ -377,7 +178,7 @@ def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], value: s
     touched rows is a scan of the whole table on SQLite)."""
     if not rows:
         return
-    ins = _insert(conn, table)
+    ins = upsert(conn, table)
     added: dict[str, Any] = {}
     for column in table.c:
         if column.key in keys:
@@ -386,10 +187,10 @@ def _add_up(conn: Any, table: Table, keys: list[str], rows: list[dict], value: s
         # Numeric columns are REAL on SQLite: rounded to their scale at every addition, so
         # sums of tenths never drift and a zero is exactly zero.
         added[column.key] = func.round(total, 1) if isinstance(column.type, Numeric) else total
-    upsert = ins.on_conflict_do_update(index_elements=keys, set_=added).returning(
+    adding = ins.on_conflict_do_update(index_elements=keys, set_=added).returning(
         *(table.c[k] for k in keys), table.c[value]
     )
-    zero = [dict(zip(keys, r[:-1], strict=True)) for r in conn.execute(upsert, rows) if r[-1] == 0]
+    zero = [dict(zip(keys, r[:-1], strict=True)) for r in conn.execute(adding, rows) if r[-1] == 0]
     if zero:
         by_key = and_(*(table.c[k] == bindparam(f"key_{k}", type_=table.c[k].type) for k in keys))
         conn.execute(delete(table).where(by_key), [{f"key_{k}": z[k] for k in keys} for z in zero])
@@ -403,7 +204,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
     amounts: dict[tuple[int, date, int, str], Decimal] = defaultdict(Decimal)
     for row in deltas:
         mine = sums[row.unit_id, row.day, row.type_id]
-        for i, name in enumerate(_SUMS):
+        for i, name in enumerate(SUMS):
             mine[i] += Decimal(str(getattr(row, name))) if name == "hours" else getattr(row, name)
         for code, v in (row.quantities or {}).items():
             amounts[row.unit_id, row.day, row.type_id, code] += Decimal(str(v))
@@ -434,7 +235,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
         report_totals,
         keys,
         [
-            dict(zip(keys, k, strict=True)) | dict(zip(_SUMS, v, strict=True))
+            dict(zip(keys, k, strict=True)) | dict(zip(SUMS, v, strict=True))
             for k, v in sorted(totals.items())
             if any(v)
         ],
@@ -464,7 +265,7 @@ def refresh(session: Session) -> int:
         return 0
     conn = session.connection(execution_options={"sqlite_immediate": True})
     fenced = True  # SQLite: BEGIN IMMEDIATE keeps every writer out until the commit.
-    if _dialect(conn) == "postgresql":
+    if dialect(conn) == "postgresql":
         # One refresher at a time; the others wait, then find little or nothing to do.
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         # Recomputing rows next to consuming deltas needs both to see the same changes:
@@ -507,7 +308,7 @@ def rebuild_all(session: Session) -> int:
     Commits what the caller had first; returns the number of (unit, day) rows."""
     session.commit()
     conn = session.connection(execution_options={"sqlite_immediate": True})
-    if _dialect(conn) == "postgresql":
+    if dialect(conn) == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         # The deltas dropped below must be exactly the changes the rebuild reads.
         conn.execute(text("LOCK TABLE report_deltas IN EXCLUSIVE MODE"))

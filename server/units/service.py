@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from blinker import Namespace
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
 from ..models import BEGINNING, Unit, UnitClosure, UnitEvent, UnitKind, UnitName, User
+
+#: Sent as a move or a closure changes the tree from a date, before the closure rows
+#: change: ``sender`` is the session, with ``unit_ids`` (the units whose ancestors change),
+#: ``on`` (the date) and ``left`` (the parent they leave, if any). Whatever is derived
+#: from the tree by date subscribes (the report totals, ``server/reports/deltas.py``); the
+#: tree imports none of it.
+tree_changed = Namespace().signal("tree-changed")
 
 
 class TreeError(ValueError):
@@ -103,11 +111,9 @@ def _event(unit: Unit, action: str, on: date, actor: User | None, **detail: obje
 
 
 def _tree_changed(unit_ids: list[int], on: date, left: int | None) -> None:
-    """Report totals of these units' activities from ``on`` must be recomputed, for
-    them and for the parent ``left`` they leave."""
-    from ..reports.totals import mark_units_from  # reports build on the tree, not back
-
-    mark_units_from(db.session(), unit_ids, on, left)
+    """Whatever was derived from these units' ancestry from ``on`` (and that of the
+    parent ``left`` they leave) is out of date."""
+    tree_changed.send(db.session(), unit_ids=unit_ids, on=on, left=left)
 
 
 def _require_open(unit: Unit, on: date, role: str) -> None:

@@ -3,15 +3,42 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
+import pytest
 from openpyxl import load_workbook
 
+from server.extensions import db
+from server.reports import worker
+from server.reports.freshness import waiting
 from tests import factories as f
 from tests.e2e.conftest import screenshot
 from tests.server.test_reports import tree  # noqa: F401  (the fixed tree, hand-computed)
 
 
-def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_path):  # noqa: F811
+@pytest.fixture
+def totals_worker(app, tree):  # noqa: F811
+    """The totals worker running beside the live server, as in production; the test
+    starts once it has added up what the fixed tree left waiting."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=worker.run, args=(app,), kwargs={"interval": 0.2, "stop": stop}, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    with app.app_context():
+        while waiting() is not None:
+            assert time.monotonic() < deadline, "the totals worker never caught up"
+            db.session.remove()
+            time.sleep(0.1)
+        db.session.remove()
+    yield
+    stop.set()
+    thread.join(10)
+
+
+def test_pick_a_period_drill_down_and_export(tree, totals_worker, live_server, browser, tmp_path):  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
@@ -77,7 +104,7 @@ def test_pick_a_period_drill_down_and_export(tree, live_server, browser, tmp_pat
         context.close()
 
 
-def test_the_overview_reads_on_a_phone(tree, live_server, phone_page):  # noqa: F811
+def test_the_overview_reads_on_a_phone(tree, totals_worker, live_server, phone_page):  # noqa: F811
     phone_page.goto(live_server + "/login")
     phone_page.fill("#username", "tinh")
     phone_page.fill("#password", f.PASSWORD)
@@ -89,10 +116,15 @@ def test_the_overview_reads_on_a_phone(tree, live_server, phone_page):  # noqa: 
     screenshot(phone_page, "dashboard-report-phone")
 
 
-def test_titles_with_markup_show_as_text_on_report_pages(app, tree, live_server, phone_page):  # noqa: F811
+def test_titles_with_markup_show_as_text_on_report_pages(
+    app,
+    tree,  # noqa: F811
+    totals_worker,
+    live_server,
+    phone_page,
+):
     from datetime import date
 
-    from server.extensions import db
     from server.models import Unit
 
     title = 'Trồng cây <img src=x onerror="window.pwned=1"> xóm <script>window.pwned=2</script>'

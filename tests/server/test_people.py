@@ -106,3 +106,35 @@ def test_staff_revoke_a_phone_and_deactivate_from_the_dashboard(world):
             db.session.scalar(select(Device.revoked_at).where(Device.id == other.device_id))
             is not None
         )
+
+
+def test_the_pages_and_the_command_line_create_people_one_way(world, runner):
+    """One service for both: the same rules (a taken name, a short password) and the
+    same audit record, also for an account made on the command line."""
+    args = ["create-user", "--username", "0912555444", "--full-name", " Lò Văn Páo "]
+    made = runner.invoke(
+        args=[*args, "--role", "unit_staff", "--unit", "CB-TH", "--password", "mat-khau-dai"]
+    )
+    assert made.exit_code == 0, made.output
+    short = runner.invoke(
+        args=["create-user", "--username", "0912555333", "--full-name", "Ngắn", "--unit", "CB-TH"]
+        + ["--password", "ngan"]
+    )
+    assert short.exit_code != 0 and "Mật khẩu cần ít nhất 8 ký tự" in short.output
+    page = signed_in(world.app, "canbo").post(
+        "/people/new",
+        data={
+            "username": "0912555444",
+            "full_name": "Người khác",
+            "role": "branch_member",
+            "unit_id": world.ids["b2"],
+        },
+    )
+    assert page.status_code == 200 and "Tên đăng nhập đã tồn tại" in page.get_data(as_text=True)
+    with world.app.app_context():
+        person = db.session.scalars(select(User).where(User.username == "0912555444")).one()
+        assert person.full_name == "Lò Văn Páo"
+        created = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user_created")
+        ).all()
+        assert [(e.actor_id, e.target_id) for e in created] == [(None, str(person.id))]

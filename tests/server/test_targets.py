@@ -12,11 +12,12 @@ from server.models import ActivityType, AuditEvent, Unit
 from server.reports import periods
 from server.reports.targets import progress_for
 from server.reports.totals import refresh
-from tests.server.test_reports import tree  # noqa: F401  (the fixed tree)
+from tests.server.test_reports import caught_up, tree  # noqa: F401  (the fixed tree)
 from tests.world import signed_in
 
 
 def test_progress_of_a_total_and_of_an_each_unit_target(app, tree):  # noqa: F811
+    caught_up(app)
     with app.app_context():
         thu_bay = db.session.scalars(
             select(ActivityType.id).where(ActivityType.code == "thu_bay_tinh_nguyen")
@@ -84,6 +85,7 @@ def test_only_staff_within_scope_set_targets(app, tree):  # noqa: F811
 
 
 def test_targets_download(app, tree):  # noqa: F811
+    caught_up(app)
     district = signed_in(app, "huyen-a")
     district.post(
         f"/reports/{tree['A']}/targets?p=2026",
@@ -102,6 +104,7 @@ def test_targets_download(app, tree):  # noqa: F811
 
 
 def test_a_target_set_above_shows_only_the_readers_part(app, tree):  # noqa: F811
+    caught_up(app)
     """A province target on a district's page counts the district's own contribution,
     never the province-wide figure (which holds the other districts' activities), and a
     branch moved in from B counts only what it did once under A — page and exports."""

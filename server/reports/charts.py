@@ -1,0 +1,69 @@
+"""The overview's charts as geometry for inline SVG (decision 30): no chart library, no
+script, nothing inline the Content-Security-Policy would have to allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .service import Overview
+
+
+def bars(values: list[tuple[str, float]], width: int = 640, height: int = 180) -> dict:
+    """A column chart."""
+    top = max((v for _, v in values), default=0) or 1
+    n = max(1, len(values))
+    slot = width / n
+    out = []
+    for i, (label, v) in enumerate(values):
+        h = round((height - 30) * v / top, 1)
+        out.append(
+            {
+                "x": round(i * slot + slot * 0.15, 1),
+                "y": round(height - 20 - h, 1),
+                "w": round(slot * 0.7, 1),
+                "h": h,
+                "label": label,
+                "value": v,
+                "cx": round(i * slot + slot / 2, 1),
+            }
+        )
+    return {"width": width, "height": height, "bars": out, "base": height - 20}
+
+
+def hbars(values: list[tuple[str, float]], width: int = 640, row: int = 26) -> dict:
+    """A horizontal bar chart, for long labels (activity types)."""
+    top = max((v for _, v in values), default=0) or 1
+    label_w = 260
+    out = [
+        {
+            "y": i * row,
+            "w": round((width - label_w - 50) * v / top, 1),
+            "label": label if len(label) <= 38 else label[:37] + "…",
+            "full": label,
+            "value": v,
+        }
+        for i, (label, v) in enumerate(values)
+    ]
+    return {"width": width, "height": max(row, row * len(out)), "bars": out, "x0": label_w}
+
+
+@dataclass(frozen=True)
+class Charts:
+    trend: dict
+    pillars: dict
+    types: dict
+
+
+def of(ov: Overview) -> Charts:
+    """The overview's three charts: activities by month, by pillar and by type."""
+    return Charts(
+        trend=bars([(m[5:] + "/" + m[2:4], float(f.activities)) for m, f in ov.trend]),
+        pillars=bars(
+            [
+                (p.name_vi.replace("Trách nhiệm với ", ""), float(f.activities))
+                for p, f in ov.by_pillar
+            ],
+            width=420,
+        ),
+        types=hbars([(r.type.name_vi, float(r.figures.activities)) for r in ov.by_type]),
+    )
