@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import audit
 from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
 from ..auth.passwords import hash_password
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..extensions import db
 from ..models import ROLE_LABELS, Device, Role, Unit, User, normalise_username
 from ..policy import (

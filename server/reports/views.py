@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..extensions import db
 from ..formatting import VIETNAM, vn_date, vn_datetime
 from ..forms import flash_errors
