@@ -19,9 +19,10 @@ from .activities import (
     submission,  # noqa: F401  (stamps when an entry was sent up)
     wire,  # noqa: F401  (renders activities as phones receive them)
 )
+from .auth import throttle
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
-from .extensions import compress, csrf, db, limiter, migrate
+from .extensions import compress, csrf, db, migrate
 from .reports import totals  # noqa: F401  (records report deltas on every write)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     try:
         _configure(app, test_config)
+        throttle.init_app(app)
     except ConfigError as exc:
         if test_config is not None:
             raise
@@ -48,7 +50,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     security.register_before_compression(app)
     compress.init_app(app)
-    limiter.init_app(app)
 
     from . import api, cli, errors, formatting, pwa
     from .auth import views as auth_views
