@@ -127,6 +127,7 @@ def my_devices():
 @device_required
 def revoke(device_id: uuid.UUID):
     """A user revokes their own lost phone; staff revoke one of the people they manage."""
+    begin_writing(db.session())  # read, then written: queue for the write lock first
     actor = current_user()
     device = db.session.get(Device, device_id)
     if device is None or not (device.user_id == actor.id or can_manage_user(actor, device.user)):
