@@ -16,9 +16,10 @@ from flask import Flask
 
 from . import security
 from .activities import submission, wire
+from .auth import throttle
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
-from .extensions import compress, csrf, db, limiter, migrate
+from .extensions import compress, csrf, db, migrate
 from .reports import deltas
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     try:
         _configure(app, test_config)
+        throttle.init_app(app)
     except ConfigError as exc:
         if test_config is not None:
             raise
@@ -46,7 +48,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     security.register_before_compression(app)
     compress.init_app(app)
-    limiter.init_app(app)
 
     from . import api, cli, errors, formatting, pwa
     from .auth import views as auth_views

@@ -71,8 +71,33 @@ def _positive_int(environ: dict[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _redis_url(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    raw = raw.strip()
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            "REDIS_URL phải bắt đầu bằng redis://, rediss:// hoặc unix:// "
+            "/ must start with redis://, rediss:// or unix://"
+        )
+    return raw
+
+
+#: Settings of the Flask-Limiter days; refused rather than silently ignored.
+RETIRED = {
+    "SIGNIN_LIMIT_ACCOUNT": "SIGNIN_DELAY_AFTER, SIGNIN_DELAY_MAX_SECONDS",
+    "SIGNIN_LIMIT_ADDRESS": "SIGNIN_ADDRESS_FAILURES, SIGNIN_WINDOW_MINUTES",
+}
+
+
 def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping; raises :class:`ConfigError` on unsafe settings."""
+    for name, instead in RETIRED.items():
+        if name in environ:
+            raise ConfigError(
+                f"{name} không còn được dùng, hãy dùng {instead} "
+                f"/ is no longer read; use {instead} (see README)"
+            )
     env = environ.get("SODOAN_ENV", "development").strip().lower()
     if env not in ENVIRONMENTS:
         raise ConfigError(
@@ -85,12 +110,18 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
-        # Failed sign-ins (Flask-Limiter notation); Redis shares the counts between
-        # processes and machines, memory is enough for one process.
-        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "SIGNIN_LIMIT_ACCOUNT": environ.get("SIGNIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "SIGNIN_LIMIT_ADDRESS": environ.get("SIGNIN_LIMIT_ADDRESS", "30 per 15 minutes"),
+        # Failed sign-ins are counted where every process and machine sees them: the
+        # database, or Redis when REDIS_URL is set (server/auth/throttle.py).
+        "REDIS_URL": _redis_url(environ.get("REDIS_URL")),
+        # Keys are prefixed, so one Redis can serve several installations.
+        "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "sodoan:"),
+        # Failures of one account from one address (or of one enrolment code) allowed
+        # before each next attempt must wait 1, 2, 4 … seconds, at most the maximum.
+        "SIGNIN_DELAY_AFTER": _positive_int(environ, "SIGNIN_DELAY_AFTER", 5),
+        "SIGNIN_DELAY_MAX_SECONDS": _positive_int(environ, "SIGNIN_DELAY_MAX_SECONDS", 300),
+        # Failures from one address, whatever the accounts, within the window.
+        "SIGNIN_ADDRESS_FAILURES": _positive_int(environ, "SIGNIN_ADDRESS_FAILURES", 30),
+        "SIGNIN_WINDOW_MINUTES": _positive_int(environ, "SIGNIN_WINDOW_MINUTES", 15),
         # A dashboard session left alone this long must sign in again.
         "SESSION_IDLE_MINUTES": _positive_int(environ, "SESSION_IDLE_MINUTES", 30),
         "SODOAN_ENV": env,

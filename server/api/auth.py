@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
+from sqlalchemy import update
 
 from ..auth.devices import device_for_token
+from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
-from ..models import User
+from ..models import Device, User
 from ..models.types import utcnow
 
 #: last_seen_at is written at most this often per device (a poll every minute should not
@@ -48,7 +50,12 @@ def device_required(
         if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > (
             SEEN_RESOLUTION_SECONDS
         ):
-            device.last_seen_at = now
+            # A write of its own, as a writer from the start: on SQLite the read above
+            # cannot become a write once another device's push has committed.
+            begin_writing(db.session())
+            db.session.execute(
+                update(Device).where(Device.id == g.device_id).values(last_seen_at=now)
+            )
             db.session.commit()
         elif not keep_reading:
             # End the read transaction: a push must start its own (see sync.push).

@@ -12,6 +12,7 @@ from schemas.sync import ResolveConflictSchema
 from sync.conflicts import ConflictError, conflict_target, open_conflicts, resolve
 
 from ..activities.registry import sync_registry
+from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Activity, User
@@ -109,6 +110,7 @@ def _refusal(exc: ConflictError) -> ApiError:
 @device_required
 def resolve_conflict(conflict_id: uuid.UUID):
     data = ResolveConflictSchema().load(json_body())
+    begin_writing(db.session())  # read, then written: queue for the write lock first
     user = current_user()
     target = conflict_target(db.session(), conflict_id)
     record = db.session.get(Activity, target[1]) if target else None

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from schemas.sync import DeviceSignInSchema
 
 from .. import audit
+from ..auth import throttle
 from ..auth.accounts import redeem_enrolment_code, revoke_device
 from ..auth.devices import DeviceTaken, issue_token
-from ..auth.service import authenticate
-from ..auth.throttle import signin_limits
-from ..errors import ApiError
+from ..auth.service import authenticate, record_failure
+from ..database import begin_writing
+from ..errors import ApiError, render
 from ..extensions import db
 from ..models import Device, User
 from ..policy import can_manage_user
@@ -49,18 +50,36 @@ def _device_json(device: Device, current: uuid.UUID | None = None) -> dict:
     }
 
 
+def _too_many(wait: int):
+    response = render(
+        429,
+        "too_many_requests",
+        f"Too many failed sign-ins: try again in {wait} s",
+        message=f"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {wait} giây",
+        retry_after=wait,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.post("/devices")
-@signin_limits
 def sign_in_device():
     data = DeviceSignInSchema().load(json_body())
+    code = data["enrolment_code"]
+    if code:
+        attempt = throttle.for_code(code, request.remote_addr)
+    else:
+        attempt = throttle.for_password(data["username"], request.remote_addr)
+    wait = attempt.wait()
+    if wait:
+        return _too_many(wait)
     try:
-        if data["enrolment_code"]:
-            redeemed = redeem_enrolment_code(
-                data["enrolment_code"], data["device_id"], data["device_name"]
-            )
+        if code:
+            # The code is read and then marked used: queue for the write lock first.
+            begin_writing(db.session())
+            redeemed = redeem_enrolment_code(code, data["device_id"], data["device_name"])
             if redeemed is None:
-                audit.record("sign_in_failed", device_id=data["device_id"], method="enrolment_code")
-                db.session.commit()
+                record_failure(attempt, device_id=data["device_id"], method="enrolment_code")
                 raise ApiError(
                     401, "enrolment_code_invalid", "The enrolment code is unknown, used or expired"
                 )
@@ -68,13 +87,12 @@ def sign_in_device():
         else:
             user = authenticate(data["username"], data["password"])
             if user is None:
-                audit.record(
-                    "sign_in_failed",
+                record_failure(
+                    attempt,
                     device_id=data["device_id"],
                     username=data["username"][:80],
                     method="password",
                 )
-                db.session.commit()
                 raise ApiError(401, "bad_credentials", "Wrong username or password")
             token = issue_token(user, data["device_id"], data["device_name"])
             audit.record(
@@ -84,6 +102,7 @@ def sign_in_device():
                 target=("user", user.id),
                 method="password",
             )
+        attempt.succeeded()
     except DeviceTaken:
         db.session.rollback()
         raise ApiError(403, "device_taken", "This device id belongs to another account") from None
@@ -109,6 +128,7 @@ def my_devices():
 @device_required
 def revoke(device_id: uuid.UUID):
     """A user revokes their own lost phone; staff revoke one of the people they manage."""
+    begin_writing(db.session())  # read, then written: queue for the write lock first
     actor = current_user()
     device = db.session.get(Device, device_id)
     if device is None or not (device.user_id == actor.id or can_manage_user(actor, device.user)):

@@ -18,6 +18,7 @@ from sync.push import begin_write, push
 
 from ..activities.reference import reference_for
 from ..activities.registry import sync_registry
+from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Device
@@ -81,9 +82,10 @@ def _note_outbox(report: dict) -> None:
     device = db.session.get(Device, g.device_id)  # loaded with the token: no statement
     since = report["oldest"] if report["count"] else None
     if (device.pending_count, device.pending_since) != (report["count"], since):
-        # Written in a short transaction of its own, as before the pull read anything: on
-        # SQLite a long read transaction cannot become a writer once another has written.
-        db.session.rollback()
+        # Written in a short transaction of its own, as before the pull read anything, and
+        # as a writer from the start: on SQLite a read cannot become a write once another
+        # transaction has written.
+        begin_writing(db.session())
         device = db.session.get(Device, g.device_id)
         device.pending_count, device.pending_since = report["count"], since
         db.session.commit()

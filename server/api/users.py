@@ -10,6 +10,7 @@ from flask import jsonify
 from sqlalchemy import select
 
 from ..auth.accounts import deactivate_user, new_enrolment_code
+from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, User
@@ -42,6 +43,7 @@ def user_devices(user_id: int):
 @bp.post("/users/<int:user_id>/enrolment-codes")
 @device_required
 def create_enrolment_code(user_id: int):
+    begin_writing(db.session())  # read, then written: queue for the write lock first
     actor, target = _managed(user_id)
     if not target.is_active:
         raise ApiError(409, "user_inactive", "The user is deactivated")
@@ -54,6 +56,7 @@ def create_enrolment_code(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 @device_required
 def deactivate(user_id: int):
+    begin_writing(db.session())  # read, then written: queue for the write lock first
     actor, target = _managed(user_id)
     revoked = deactivate_user(actor, target)
     db.session.commit()

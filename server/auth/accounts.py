@@ -1,4 +1,4 @@
-"""Enrolment codes, lost phones, deactivation: the account rules apart from HTTP."""
+"""Enrolment codes, lost phones, passwords, deactivation: the account rules apart from HTTP."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Device, EnrolmentCode, User
 from ..models.types import utcnow
 from .devices import issue_token
+from .passwords import hash_password
 
 #: Unambiguous letters and digits (no 0/O, 1/I/L), easy to read aloud and type on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -21,7 +22,8 @@ CODE_GROUPS = 3
 ENROLMENT_TTL = timedelta(hours=72)
 
 
-def _hash(code: str) -> str:
+def code_hash(code: str) -> str:
+    """The stored form of a code, the same however it was typed (case, dashes, spaces)."""
     canonical = "".join(ch for ch in code.upper() if ch in CODE_ALPHABET)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -33,7 +35,7 @@ def new_enrolment_code(actor: User, target: User) -> tuple[str, EnrolmentCode]:
     )
     row = EnrolmentCode(
         user_id=target.id,
-        code_hash=_hash(code),
+        code_hash=code_hash(code),
         created_by_id=actor.id,
         expires_at=utcnow() + ENROLMENT_TTL,
     )
@@ -51,7 +53,7 @@ def redeem_enrolment_code(code: str, device_id: uuid.UUID, name: str) -> tuple[U
     """Sign a device in with a code: (user, token), or None if the code is unknown, used or
     expired (one answer for all three)."""
     row = db.session.scalar(
-        select(EnrolmentCode).where(EnrolmentCode.code_hash == _hash(code)).with_for_update()
+        select(EnrolmentCode).where(EnrolmentCode.code_hash == code_hash(code)).with_for_update()
     )
     now = utcnow()
     if row is None or row.used_at is not None or row.expires_at <= now:
@@ -84,9 +86,26 @@ def revoke_device(actor: User, device: Device) -> None:
         )
 
 
+def end_sessions(user: User) -> None:
+    """End every dashboard session of ``user``, on every server (see session.py): a cookie
+    copied before this no longer signs anyone in."""
+    user.session_epoch = User.session_epoch + 1
+
+
+def set_password(actor: User, target: User, password: str, *, hashed: str | None = None) -> None:
+    """Give ``target`` a new password and end their dashboard sessions (the caller starts
+    a new one for the person who changed it). ``hashed``: the hash, made beforehand so
+    that Argon2 does not run inside the caller's write transaction."""
+    target.password_hash = hashed or hash_password(password)
+    end_sessions(target)
+    audit.record("password_changed", actor=actor, target=("user", target.id))
+
+
 def deactivate_user(actor: User, target: User) -> int:
-    """Deactivate ``target`` and revoke every device of theirs; return how many."""
+    """Deactivate ``target``, end their dashboard sessions and revoke every device of
+    theirs; return how many devices."""
     target.is_active = False
+    end_sessions(target)
     now = utcnow()
     count = (
         db.session.execute(

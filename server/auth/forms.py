@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -12,4 +14,24 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         "Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu"), Length(max=200)]
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        "Mật khẩu hiện tại",
+        validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại"), Length(max=200)],
+    )
+    new = PasswordField(
+        "Mật khẩu mới",
+        validators=[
+            DataRequired("Vui lòng nhập mật khẩu mới"),
+            Length(
+                min=MIN_PASSWORD_LENGTH, max=200, message=f"Ít nhất {MIN_PASSWORD_LENGTH} ký tự"
+            ),
+        ],
+    )
+    again = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập lại"), EqualTo("new", "Hai lần nhập không khớp")],
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable
-from typing import Any
+from datetime import timedelta
 
 from flask import (
     Blueprint,
-    current_app,
+    abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -19,82 +17,127 @@ from flask import (
 )
 
 from .. import audit
+from ..database import begin_writing
+from ..errors import render
 from ..extensions import db
 from ..models import ROLE_LABELS, UNIT_KIND_LABELS, Role, UnitKind, User
-from .forms import LoginForm
-from .service import authenticate
-from .throttle import signin_limits
+from ..models.types import utcnow
+from . import throttle
+from .accounts import end_sessions, set_password
+from .forms import LoginForm, PasswordForm
+from .passwords import hash_password, verify_password
+from .redirects import safe_next
+from .service import authenticate, record_failure
+from .session import load_user, login_required, start_session
+from .watch import sign_in_watch
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(load_user)
+
+WRONG = "Tên đăng nhập hoặc mật khẩu không đúng"
 
 
-@bp.before_app_request
-def load_user() -> None:
-    if request.path.startswith("/api/"):
-        # The API authenticates devices by token; reading the cookie session here would
-        # only add "Vary: Cookie" to every answer.
-        g.user = None
-        return
-    user_id = session.get("user_id")
-    user = db.session.get(User, user_id) if user_id is not None else None
-    now = int(time.time())
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if user is not None and now - int(session.get("seen", 0)) > idle:
-        session.clear()
-        user = None
-    if user is not None and now - int(session.get("seen", 0)) > 60:
-        session["seen"] = now  # at most one cookie rewrite a minute
-    g.user = user if user is not None and user.is_active else None
+def _wait_message(seconds: int) -> str:
+    return f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(**kwargs: Any) -> Any:
-        if g.user is None:
-            return redirect(url_for("auth.login", next=request.path))
-        return view(**kwargs)
-
-    return wrapped
+@bp.app_errorhandler(throttle.ThrottleUnavailable)
+def _limits_unavailable(exc: throttle.ThrottleUnavailable):
+    db.session.rollback()
+    response = render(
+        503, "service_unavailable", "Sign-in limits cannot be checked; nothing was changed"
+    )
+    response.headers["Retry-After"] = str(throttle.UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@signin_limits
 def login():
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
-        if user is None:
-            error = "Tên đăng nhập hoặc mật khẩu không đúng"
-            audit.record(
-                "sign_in_failed",
-                username=(form.username.data or "")[:80],
-                method="password",
-                channel="dashboard",
-            )
-            db.session.commit()
-        else:
-            audit.record("sign_in", actor=user, channel="dashboard")
-            db.session.commit()
-            session.clear()
-            session["user_id"] = user.id
-            session["seen"] = int(time.time())
-            target = request.args.get("next", "")
-            # Only local paths: an open redirect would let a phishing link borrow our name.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("auth.home")
-            return redirect(target)
-    status = 401 if error else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, error=None)
+    attempt = throttle.for_password(form.username.data or "", request.remote_addr)
+    wait = attempt.wait()
+    if wait:
+        page = render_template("auth/login.html", form=form, error=_wait_message(wait), wait=wait)
+        return page, 429, {"Retry-After": str(wait)}
+    user = authenticate(form.username.data or "", form.password.data or "")
+    if user is None:
+        record_failure(
+            attempt,
+            username=(form.username.data or "")[:80],
+            method="password",
+            channel="dashboard",
+        )
+        return render_template("auth/login.html", form=form, error=WRONG), 401
+    attempt.succeeded()
+    audit.record("sign_in", actor=user, channel="dashboard")
+    db.session.commit()
+    start_session(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
 
 
 @bp.post("/logout")
 def logout():
+    """End the session here and on every other browser of this person: the cookie is
+    worth nothing afterwards, even if it was copied."""
     if g.user is not None:
-        audit.record("sign_out", actor=g.user, channel="dashboard")
+        user_id = g.user.id
+        begin_writing(db.session())
+        user = db.session.get(User, user_id)
+        end_sessions(user)
+        audit.record("sign_out", actor=user, channel="dashboard")
         db.session.commit()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required(begin_write=False)
+def password():
+    """A person changes their own password; their other sessions end, this one goes on."""
+    form = PasswordForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        attempt = throttle.for_password(g.user.username, request.remote_addr)
+        wait = attempt.wait()
+        if wait:
+            return (
+                render_template("auth/password.html", form=form, error=_wait_message(wait)),
+                429,
+                {"Retry-After": str(wait)},
+            )
+        if not verify_password(g.user.password_hash, form.current.data or ""):
+            record_failure(
+                attempt, username=g.user.username, method="password", channel="password_change"
+            )
+            error, status = "Mật khẩu hiện tại không đúng", 400
+        else:
+            # Hashed before the write transaction: Argon2 must not hold SQLite's lock.
+            hashed = hash_password(form.new.data or "")
+            user_id = g.user.id
+            begin_writing(db.session())
+            user = db.session.get(User, user_id)
+            set_password(user, user, form.new.data or "", hashed=hashed)
+            attempt.succeeded()
+            db.session.commit()
+            start_session(user)
+            flash("Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.", "ok")
+            return redirect(url_for("auth.home"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form, error=error), status
+
+
+@bp.get("/sign-ins")
+@login_required
+def sign_ins():
+    """Administrators see repeated failed sign-ins and who was held back, and when."""
+    if g.user.role != Role.ADMIN:
+        abort(404)
+    days = {"7": 7, "30": 30}.get(request.args.get("days", ""), 1)
+    watch = sign_in_watch(utcnow() - timedelta(days=days))
+    return render_template("auth/sign_ins.html", watch=watch, days=days)
 
 
 @bp.get("/")

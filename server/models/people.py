@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from schemas.text import fold
@@ -54,6 +63,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Dashboard sessions carry the number they were started under; raising it (sign-out,
+    # a new password, deactivation) ends every session of this person at once, on every
+    # server, with no session table to read on each page (decision 82).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 
@@ -99,3 +112,19 @@ class Device(db.Model):
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailure(db.Model):
+    """One failed sign-in, counted under one throttle key for the throttle's window.
+
+    The key is a hash naming what is slowed down: an account from one address, an
+    enrolment code, or an address (``server/auth/throttle.py``). Rows older than the
+    window are deleted as new ones arrive; the audit log keeps the lasting record.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..extensions import db
 from ..models import ROLE_LABELS, Device, Role, Unit, User
 from ..policy import (

@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..extensions import db
 from ..formatting import VIETNAM, vn_datetime
 from ..forms import flash_errors

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from sync.tables import sync_mutations
 
 from .. import audit
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..database import begin_writing
 from ..extensions import db
 from ..formatting import vn_date, vn_datetime

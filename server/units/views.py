@@ -7,7 +7,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..auth.views import login_required
+from ..auth.session import login_required
 from ..extensions import db
 from ..models import UNIT_KIND_LABELS, Role, Unit, UnitEvent, UnitName
 from ..policy import can_manage_unit, manages_units

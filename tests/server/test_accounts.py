@@ -14,6 +14,7 @@ from server.extensions import db
 from server.models import AuditEvent, EnrolmentCode, User
 from server.models.types import utcnow
 from tests import factories as f
+from tests.server.signin import client_from
 from tests.world import HEADERS, Phone, activity_record
 
 
@@ -162,35 +163,43 @@ def test_the_phone_reports_its_waiting_entries_for_staff_to_see(world):
     assert device["pending_count"] == 7 and device["pending_since"].startswith(oldest[:10])
 
 
-def test_failed_sign_ins_lock_an_account_out_for_the_window_only(world):
-    world.app.config["SIGNIN_LIMIT_ACCOUNT"] = "3 per 2 seconds"
-    client = world.app.test_client()
+def test_failed_sign_ins_slow_down_that_account_from_that_address_only(world):
+    world.app.config["SIGNIN_DELAY_AFTER"] = 3
+    here = client_from(world.app, "203.0.113.9")
+    there = client_from(world.app, "198.51.100.7")
 
-    def attempt(password, username="hoa"):
+    def attempt(client, password, username="hoa"):
         return client.post(
             "/api/v1/devices",
             headers=HEADERS,
             json={"username": username, "password": password, "device_id": str(uuid.uuid4())},
         )
 
-    assert attempt(f.PASSWORD).status_code == 201  # successes are never counted
-    assert [attempt("sai").status_code for _ in range(3)] == [401, 401, 401]
-    locked = attempt(f.PASSWORD)
-    assert locked.status_code == 429
-    assert locked.get_json()["message"].startswith("Quá nhiều")
-    assert attempt(f.PASSWORD, "lan").status_code == 201  # other accounts unaffected
-    time.sleep(2.2)
-    assert attempt(f.PASSWORD).status_code == 201
+    assert attempt(here, f.PASSWORD).status_code == 201  # successes are never counted
+    assert [attempt(here, "sai").status_code for _ in range(3)] == [401, 401, 401]
+    held = attempt(here, f.PASSWORD)  # even the right password waits
+    assert held.status_code == 429 and held.headers["Retry-After"] == "1"
+    assert held.get_json()["message"].startswith("Đăng nhập sai quá nhiều lần")
+    assert attempt(there, f.PASSWORD).status_code == 201  # the account itself is not locked
+    assert attempt(here, f.PASSWORD, "lan").status_code == 201  # nor other accounts here
+    time.sleep(1.1)
+    assert attempt(here, f.PASSWORD).status_code == 201
+    # A success forgets that account's failures from that address.
+    assert attempt(here, "sai").status_code == 401
+    assert attempt(here, f.PASSWORD).status_code == 201
 
 
 def test_failed_sign_ins_from_one_address_are_limited_across_accounts(world):
-    world.app.config["SIGNIN_LIMIT_ADDRESS"] = "4 per 1 minute"
+    world.app.config["SIGNIN_ADDRESS_FAILURES"] = 4
     client = world.app.test_client()
     codes = [
         client.post("/login", data={"username": f"khong-co-{i}", "password": "x"}).status_code
         for i in range(5)
     ]
     assert codes == [401, 401, 401, 401, 429]
+    elsewhere = client_from(world.app, "198.51.100.7")
+    resp = elsewhere.post("/login", data={"username": "khong-co-9", "password": "x"})
+    assert resp.status_code == 401
 
 
 def test_the_audit_log_is_append_only_in_the_database(world):
