@@ -90,7 +90,7 @@ def test_every_http_status_has_an_explicit_code_with_a_message():
             "/api/v1/devices",
             b'{"username": "' + b"x" * (5 << 20) + b'"}',
             413,
-            "request_entity_too_large",
+            "body_too_large",
         ),  # fmt: skip
     ],
 )
