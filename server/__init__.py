@@ -5,7 +5,6 @@ Gunicorn and the Procfile call ``server:create_app()``; ``flask --app server …
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from .auth import throttle
 from .config import ConfigError, from_environment
 from .database import describe, engine_options, probe
 from .extensions import compress, csrf, db, migrate
+from .observability import logs
 from .reports import deltas
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -49,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register_before_compression(app)
     compress.init_app(app)
 
-    from . import api, cli, errors, formatting, pwa
+    from . import api, cli, errors, formatting, observability, pwa
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     formatting.register(app)
     security.register(app)
     cli.register(app)
+    observability.register(app)
     return app
 
 
@@ -95,10 +96,7 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     if app.config["SODOAN_PROBE_DATABASE"]:

@@ -64,6 +64,19 @@ def _secret_key(env: str, raw: str | None, instance_path: Path) -> str:
     return key
 
 
+def _sentry_dsn(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        import sentry_sdk  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "SENTRY_DSN được đặt nhưng chưa cài sentry-sdk / SENTRY_DSN is set but sentry-sdk "
+            "is not installed: pip install 'so-doan[monitoring]'"
+        ) from None
+    return raw
+
+
 def _positive_int(environ: dict[str, str], name: str, default: int) -> int:
     raw = environ.get(name, str(default)).strip()
     if not raw.isdigit() or int(raw) < 1:
@@ -107,6 +120,9 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL không hợp lệ / invalid log level: {level!r}")
     production = env == "production"
+    log_format = environ.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT phải là json hoặc text / must be json or text: {log_format}")
     tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
@@ -126,6 +142,10 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         "SESSION_IDLE_MINUTES": _positive_int(environ, "SESSION_IDLE_MINUTES", 30),
         "SODOAN_ENV": env,
         "LOG_LEVEL": level,
+        "LOG_FORMAT": log_format,
+        # /metrics answers only with this bearer token (unset: no metrics page at all).
+        "METRICS_TOKEN": environ.get("METRICS_TOKEN") or None,
+        "SENTRY_DSN": _sentry_dsn(environ.get("SENTRY_DSN")),
         "SECRET_KEY": _secret_key(env, environ.get("SECRET_KEY"), instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_uri(environ.get("DATABASE_URL"), instance_path),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -23,6 +23,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Device
 from ..models.types import utcnow
+from ..observability import metrics
 from ..policy import read_scope, scope_tag
 from . import bp
 from .auth import current_user, device_required
@@ -73,6 +74,7 @@ def push_view():
     except SyncRefusal as exc:
         raise _refused(exc) from None
     db.session.commit()
+    metrics.pushed(device_id, outcome.results, {m["n"]: m["collection"] for m in raw["mutations"]})
     return jsonify({"last_applied": outcome.last_applied, "results": outcome.results})
 
 
@@ -110,6 +112,7 @@ def pull_view():
             limit=data["limit"],
         )
     except ResyncRequired as exc:
+        metrics.resync(str(exc.details.get("reason")))
         raise _refused(exc) from None
     extra = None
     # Reference data is checked where a device is sure to read it: on the page that starts
@@ -119,4 +122,5 @@ def pull_view():
         if data["reference"] != digest:
             extra = {"reference": reference}
     db.session.rollback()
+    metrics.pulled(data["cursor"] is None, len(page.fragments))
     return current_app.response_class(page.to_json(extra), mimetype="application/json")
