@@ -87,6 +87,7 @@ class Phone:
         self.device_id = str(uuid.uuid4())
         self.unit_id = unit_id
         self.next_n = 1
+        self.sent: dict[str, dict] = {}
         resp = self.client.post(
             "/api/v1/devices",
             headers=HEADERS,
@@ -107,17 +108,43 @@ class Phone:
         mutations = []
         for _ in range(count):
             record = make_record(rng, self.unit_id, self.next_n)
+            record_id = str(uuid.uuid4())
+            self.sent[record_id] = record
             mutations.append(
                 {
                     "n": self.next_n,
                     "collection": "activities",
                     "op": "upsert",
-                    "id": str(uuid.uuid4()),
+                    "id": record_id,
                     "base_version": None,
                     "record": record,
                 }
             )
             self.next_n += 1
+        return self._body(mutations)
+
+    def edit_body(self, count: int) -> bytes:
+        """Edits of ``count`` records this phone created (version 1): a new title and
+        place each, as a person correcting last month's entries does."""
+        mutations = []
+        for record_id in list(self.sent)[:count]:
+            record = self.sent.pop(record_id)
+            record = {**record, "title": record["title"] + " (sửa)", "place": "Nhà văn hoá"}
+            mutations.append(
+                {
+                    "n": self.next_n,
+                    "collection": "activities",
+                    "op": "upsert",
+                    "id": record_id,
+                    "base_version": 1,
+                    "record": record,
+                    "changed": ["title", "place"],
+                }
+            )
+            self.next_n += 1
+        return self._body(mutations)
+
+    def _body(self, mutations: list[dict]) -> bytes:
         raw = json.dumps({"device_id": self.device_id, "mutations": mutations}).encode()
         return gzip.compress(raw, 6)
 
@@ -195,11 +222,27 @@ def main(argv: list[str] | None = None) -> int:
             f"statements per batch {min(counts)}–{max(counts)}"
         )
 
+        # b. edits: 200 records changed in one batch (the ORM path, hooks and all).
+        bodies = [writer.edit_body(200) for _ in range(args.backlog // 200)]
+        seconds, counts = [], []
+        for i, body in enumerate(bodies):
+            _, s, c, texts = _timed(counter, "push", lambda b=body: writer.push(b), push_prof)
+            seconds.append(s)
+            counts.append(c)
+            if args.statements and i == 1:
+                print("statements of one push of 200 edits:")
+                print("\n".join(f"  {t}" for t in texts))
+        print(
+            f"[{args.backend}] push 200 edits × {len(bodies)}: total {sum(seconds):.2f} s, "
+            f"per batch {min(seconds) * 1000:.0f}–{max(seconds) * 1000:.0f} ms, "
+            f"statements per batch {min(counts)}–{max(counts)}"
+        )
+
         for _ in range((args.initial - args.backlog) // 200):
             writer.push(writer.push_body(rng, 200))
         database.settle()
 
-        # b. the first download, pages of 5,000, then c. idle polls.
+        # c. the first download, pages of 5,000, then d. idle polls.
         cursor, reference, pages = None, None, []
         while True:
             resp, s, c, texts = _timed(
