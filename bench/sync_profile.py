@@ -2,11 +2,13 @@
 and optionally a cProfile of the push and pull views.
 
     .venv/bin/python bench/sync_profile.py [--backend sqlite|postgresql] [--cprofile]
+    .venv/bin/python bench/sync_profile.py --backend postgresql --envelope 20
 
 ``bench/sync_bench.py`` measures what a phone sees over real HTTP; this is its microscope.
-The same scenarios (a 2,000-record backlog in batches of 200, a 20,000-record first
-download in pages of 5,000, idle polls) run through Flask's test client on a fresh,
-migrated database, and every statement SQLAlchemy sends is counted per request
+The same scenarios (a 2,000-record backlog in batches of 200, as many edits of those
+records in batches of 200, a 20,000-record first download in pages of 5,000, idle polls)
+run through Flask's test client on a fresh, migrated database, and every statement
+SQLAlchemy sends is counted per request
 (``BEGIN``/``COMMIT``/``ROLLBACK`` are not statements here). No network, no gunicorn: the
 times are the server's own work, without the ±25 % of the VM's HTTP and scheduling.
 """
@@ -184,6 +186,40 @@ def _timed(
     return out, elapsed, counter.count, list(texts)
 
 
+def envelope_ab(app: Any, unit_id: int, backend: str, rounds: int) -> None:
+    """Whether ``schemas.sync.plainly_valid_push`` still pays: 200-record pushes with and
+    without it, interleaved (ABBA) so a busy machine weighs on both alike. CPU time is
+    this process's: the whole server on SQLite, all but the database's own work on
+    PostgreSQL."""
+    import statistics
+
+    import server.api.sync as api
+
+    fast = api.plainly_valid_push
+    phone = Phone(app, "writer", unit_id)
+    rng = random.Random(20261204)
+    wall: dict[str, list[float]] = {"with": [], "without": []}
+    cpu: dict[str, list[float]] = {"with": [], "without": []}
+    try:
+        for i in range(rounds):
+            for mode in ("with", "without") if i % 2 else ("without", "with"):
+                api.plainly_valid_push = fast if mode == "with" else (lambda _raw: False)
+                body = phone.push_body(rng, 200)
+                started, used = time.perf_counter(), time.process_time()
+                phone.push(body)
+                wall[mode].append(time.perf_counter() - started)
+                cpu[mode].append(time.process_time() - used)
+    finally:
+        api.plainly_valid_push = fast
+    for mode in wall:
+        print(
+            f"[{backend}] push 200 new, {mode} the envelope's fast check × {rounds}: "
+            f"wall median {statistics.median(wall[mode]) * 1000:.1f} ms "
+            f"(min {min(wall[mode]) * 1000:.1f}), CPU median "
+            f"{statistics.median(cpu[mode]) * 1000:.1f} ms (min {min(cpu[mode]) * 1000:.1f})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -191,11 +227,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statements", action="store_true", help="list one request's SQL")
     parser.add_argument("--backlog", type=int, default=2000)
     parser.add_argument("--initial", type=int, default=20000)
+    parser.add_argument(
+        "--envelope",
+        type=int,
+        metavar="ROUNDS",
+        help="only compare pushes with and without the envelope's fast check",
+    )
     args = parser.parse_args(argv)
 
     database = Database(args.backend)
     try:
         app, ids = _setup(database.url)
+        if args.envelope:
+            envelope_ab(app, ids["branch"], args.backend, args.envelope)
+            with app.app_context():
+                from server.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+            return 0
         with app.app_context():
             from server.extensions import db
 
