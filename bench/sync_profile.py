@@ -2,11 +2,13 @@
 and optionally a cProfile of the push and pull views.
 
     .venv/bin/python bench/sync_profile.py [--backend sqlite|postgresql] [--cprofile]
+    .venv/bin/python bench/sync_profile.py --backend postgresql --envelope 20
 
 ``bench/sync_bench.py`` measures what a phone sees over real HTTP; this is its microscope.
-The same scenarios (a 2,000-record backlog in batches of 200, a 20,000-record first
-download in pages of 5,000, idle polls) run through Flask's test client on a fresh,
-migrated database, and every statement SQLAlchemy sends is counted per request
+The same scenarios (a 2,000-record backlog in batches of 200, as many edits of those
+records in batches of 200, a 20,000-record first download in pages of 5,000, idle polls)
+run through Flask's test client on a fresh, migrated database, and every statement
+SQLAlchemy sends is counted per request
 (``BEGIN``/``COMMIT``/``ROLLBACK`` are not statements here). No network, no gunicorn: the
 times are the server's own work, without the ±25 % of the VM's HTTP and scheduling.
 """
@@ -87,6 +89,7 @@ class Phone:
         self.device_id = str(uuid.uuid4())
         self.unit_id = unit_id
         self.next_n = 1
+        self.sent: dict[str, dict] = {}
         resp = self.client.post(
             "/api/v1/devices",
             headers=HEADERS,
@@ -107,17 +110,43 @@ class Phone:
         mutations = []
         for _ in range(count):
             record = make_record(rng, self.unit_id, self.next_n)
+            record_id = str(uuid.uuid4())
+            self.sent[record_id] = record
             mutations.append(
                 {
                     "n": self.next_n,
                     "collection": "activities",
                     "op": "upsert",
-                    "id": str(uuid.uuid4()),
+                    "id": record_id,
                     "base_version": None,
                     "record": record,
                 }
             )
             self.next_n += 1
+        return self._body(mutations)
+
+    def edit_body(self, count: int) -> bytes:
+        """Edits of ``count`` records this phone created (version 1): a new title and
+        place each, as a person correcting last month's entries does."""
+        mutations = []
+        for record_id in list(self.sent)[:count]:
+            record = self.sent.pop(record_id)
+            record = {**record, "title": record["title"] + " (sửa)", "place": "Nhà văn hoá"}
+            mutations.append(
+                {
+                    "n": self.next_n,
+                    "collection": "activities",
+                    "op": "upsert",
+                    "id": record_id,
+                    "base_version": 1,
+                    "record": record,
+                    "changed": ["title", "place"],
+                }
+            )
+            self.next_n += 1
+        return self._body(mutations)
+
+    def _body(self, mutations: list[dict]) -> bytes:
         raw = json.dumps({"device_id": self.device_id, "mutations": mutations}).encode()
         return gzip.compress(raw, 6)
 
@@ -157,6 +186,40 @@ def _timed(
     return out, elapsed, counter.count, list(texts)
 
 
+def envelope_ab(app: Any, unit_id: int, backend: str, rounds: int) -> None:
+    """Whether ``schemas.sync.plainly_valid_push`` still pays: 200-record pushes with and
+    without it, interleaved (ABBA) so a busy machine weighs on both alike. CPU time is
+    this process's: the whole server on SQLite, all but the database's own work on
+    PostgreSQL."""
+    import statistics
+
+    import server.api.sync as api
+
+    fast = api.plainly_valid_push
+    phone = Phone(app, "writer", unit_id)
+    rng = random.Random(20261204)
+    wall: dict[str, list[float]] = {"with": [], "without": []}
+    cpu: dict[str, list[float]] = {"with": [], "without": []}
+    try:
+        for i in range(rounds):
+            for mode in ("with", "without") if i % 2 else ("without", "with"):
+                api.plainly_valid_push = fast if mode == "with" else (lambda _raw: False)
+                body = phone.push_body(rng, 200)
+                started, used = time.perf_counter(), time.process_time()
+                phone.push(body)
+                wall[mode].append(time.perf_counter() - started)
+                cpu[mode].append(time.process_time() - used)
+    finally:
+        api.plainly_valid_push = fast
+    for mode in wall:
+        print(
+            f"[{backend}] push 200 new, {mode} the envelope's fast check × {rounds}: "
+            f"wall median {statistics.median(wall[mode]) * 1000:.1f} ms "
+            f"(min {min(wall[mode]) * 1000:.1f}), CPU median "
+            f"{statistics.median(cpu[mode]) * 1000:.1f} ms (min {min(cpu[mode]) * 1000:.1f})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -164,11 +227,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statements", action="store_true", help="list one request's SQL")
     parser.add_argument("--backlog", type=int, default=2000)
     parser.add_argument("--initial", type=int, default=20000)
+    parser.add_argument(
+        "--envelope",
+        type=int,
+        metavar="ROUNDS",
+        help="only compare pushes with and without the envelope's fast check",
+    )
     args = parser.parse_args(argv)
 
     database = Database(args.backend)
     try:
         app, ids = _setup(database.url)
+        if args.envelope:
+            envelope_ab(app, ids["branch"], args.backend, args.envelope)
+            with app.app_context():
+                from server.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+            return 0
         with app.app_context():
             from server.extensions import db
 
@@ -195,11 +272,27 @@ def main(argv: list[str] | None = None) -> int:
             f"statements per batch {min(counts)}–{max(counts)}"
         )
 
+        # b. edits: 200 records changed in one batch (the ORM path, hooks and all).
+        bodies = [writer.edit_body(200) for _ in range(args.backlog // 200)]
+        seconds, counts = [], []
+        for i, body in enumerate(bodies):
+            _, s, c, texts = _timed(counter, "push", lambda b=body: writer.push(b), push_prof)
+            seconds.append(s)
+            counts.append(c)
+            if args.statements and i == 1:
+                print("statements of one push of 200 edits:")
+                print("\n".join(f"  {t}" for t in texts))
+        print(
+            f"[{args.backend}] push 200 edits × {len(bodies)}: total {sum(seconds):.2f} s, "
+            f"per batch {min(seconds) * 1000:.0f}–{max(seconds) * 1000:.0f} ms, "
+            f"statements per batch {min(counts)}–{max(counts)}"
+        )
+
         for _ in range((args.initial - args.backlog) // 200):
             writer.push(writer.push_body(rng, 200))
         database.settle()
 
-        # b. the first download, pages of 5,000, then c. idle polls.
+        # c. the first download, pages of 5,000, then d. idle polls.
         cursor, reference, pages = None, None, []
         while True:
             resp, s, c, texts = _timed(

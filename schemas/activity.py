@@ -116,3 +116,11 @@ class ActivitySchema(Schema):
                 data["quantities"] = clean
         if errors:
             raise ValidationError(errors)
+
+
+#: The fields a phone writes, in wire order: everything the schema loads but the id and the
+#: phone's clock of a new record. The server merges them one by one and sends them in
+#: every record; this is the one list of them on the server (PROTOCOL §6 lists them too).
+FIELDS: tuple[str, ...] = tuple(
+    name for name in ActivitySchema(types={}).load_fields if name not in ("id", "recorded_at")
+)

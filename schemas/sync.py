@@ -15,7 +15,11 @@ from . import fields as f
 from .errors import problem
 
 PROTOCOL_VERSIONS = (1,)
+#: The most mutations one push may carry (PROTOCOL §1): the only place the server says so.
 MAX_MUTATIONS = 200
+#: A pull page's largest and default size (PROTOCOL §5).
+MAX_PAGE = 5000
+DEFAULT_PAGE = 500
 MAX_FIELD_NAME = 40
 
 
@@ -152,7 +156,7 @@ class OutboxReportSchema(_Strict):
 class PullRequestSchema(_Strict):
     device_id = f.UUID(required=True)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
-    limit = f.Integer(min_value=1, max_value=5000, load_default=500)
+    limit = f.Integer(min_value=1, max_value=MAX_PAGE, load_default=DEFAULT_PAGE)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
     outbox = f.Nested(OutboxReportSchema, allow_none=True, load_default=None)
 

@@ -102,8 +102,9 @@ def create_user_command(
 )
 @with_appcontext
 def purge_tombstones_command(days: int | None) -> None:
-    """Retire deletions older than the horizon from the change feed; devices whose cursor
-    is older will resync. Deleted ids are kept, so an old edit cannot bring one back."""
+    """Retire deletions older than the horizon from the change feed: devices whose cursor
+    is older download their scope again. No row is deleted: deleted ids are kept for
+    good, so an old edit cannot bring one back (decision 47)."""
     from datetime import timedelta
 
     from sync.tombstones import purge
@@ -117,6 +118,7 @@ def purge_tombstones_command(days: int | None) -> None:
     count = purge(db.session(), sync_registry(), deleted_before=utcnow() - timedelta(days=horizon))
     db.session.commit()
     click.echo(
-        f"Đã xoá khỏi luồng thay đổi / purged {count} tombstones older than {horizon} days"
-        " from the change feed (deleted ids are kept)"
+        f"Đã đưa {count} bản ghi xoá cũ hơn {horizon} ngày ra khỏi luồng thay đổi; không xoá"
+        f" dòng nào / retired {count} deletions older than {horizon} days from the change"
+        " feed (devices with an older cursor resync); no row was deleted"
     )

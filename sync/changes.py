@@ -8,14 +8,16 @@ smaller number committed behind it. (On SQLite the single writer gives the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .tables import metadata, sync_state
+from .tables import sync_state
 
-__all__ = ["State", "allocate", "current", "metadata", "sync_state"]
+__all__ = ["State", "allocate", "current", "number", "sync_state"]
 
 
 def allocate(session: Session, count: int = 1) -> range:
@@ -32,6 +34,20 @@ def allocate(session: Session, count: int = 1) -> range:
         .returning(sync_state.c.last_change)
     ).scalar_one()
     return range(last - count + 1, last + 1)
+
+
+def number(session: Session, records: Sequence[Any]) -> None:
+    """Give each record the next change number, in the order given.
+
+    The numbers are taken without flushing first: whatever the session still holds is
+    written afterwards, with the numbers, by the caller's next flush.
+    """
+    if not records:
+        return
+    with session.no_autoflush:
+        numbers = allocate(session, len(records))
+    for obj, n in zip(records, numbers, strict=True):
+        obj.change_seq = n
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,33 @@
 
 The engine moves records between phones and the database, numbers changes, merges field by
 field and keeps conflicts; the app decides what a field means, who may write what, and
-what a device may see. Both meet here.
+what a device may see. Both meet here, in a few coarse calls: a mutation costs the engine
+``load``, ``check`` and ``write`` (and ``to_wire`` once when the record existed), not one
+call per field.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
+
+
+@dataclass
+class Loaded:
+    """A record from the wire, validated by its collection.
+
+    ``values`` are what :meth:`Collection.write` stores; ``wire`` the same values as a
+    device would receive them (what the engine compares with the stored record and keeps
+    in a conflict); ``errors`` by field, non-empty when the record is refused.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    wire: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, Any] = field(default_factory=dict)
 
 
 class Collection(ABC):
@@ -19,12 +36,13 @@ class Collection(ABC):
 
     The model must have: ``id`` (UUID), ``version`` (int), ``change_seq`` (int),
     ``deleted_at`` (datetime or None) and ``field_versions`` (dict: field → version at
-    which it last changed).
+    which it last changed). The engine alone writes those five (:mod:`sync.records` for
+    the server's own changes); the collection writes the rest.
     """
 
     name: str
     model: type
-    #: The fields a client may write, by their wire names.
+    #: The fields a client may write, by their wire names; merged one by one.
     fields: tuple[str, ...]
     #: Columns a pull never needs (decoding them is wasted work on big downloads).
     pull_skips: tuple[str, ...] = ()
@@ -33,25 +51,14 @@ class Collection(ABC):
     wire_column: str | None = None
 
     @abstractmethod
-    def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Validate a whole record from the wire: (values by field, errors by field)."""
-
-    @abstractmethod
-    def field_to_wire(self, field: str, value: Any) -> Any:
-        """One loaded value in its wire form (used to compare and to keep conflicts)."""
-
-    @abstractmethod
-    def get_field(self, obj: Any, field: str) -> Any:
-        """The stored value of ``field`` in its wire form."""
-
-    @abstractmethod
-    def set_field(self, obj: Any, field: str, value: Any) -> None:
-        """Store one loaded value."""
+    def load(self, record: Any, actor: Any) -> Loaded:
+        """Validate a whole record from the wire (``id`` included)."""
 
     @abstractmethod
     def to_wire(self, obj: Any) -> dict[str, Any]:
-        """The record's fields as a device receives them (``id`` and ``version`` travel
-        beside the record, never inside it)."""
+        """The stored record as a device receives it: each of :attr:`fields` in the form
+        :meth:`load` gives it in :attr:`Loaded.wire`, and any the server owns. ``id`` and
+        ``version`` travel beside the record, never inside it."""
 
     @abstractmethod
     def check(
@@ -63,6 +70,13 @@ class Collection(ABC):
         the actor may not see must not reveal that it exists.
         """
 
+    @abstractmethod
+    def write(self, obj: Any, values: dict[str, Any], actor: Any, *, created: bool) -> None:
+        """Store loaded ``values`` (all of :attr:`fields` for a new record, those that
+        change otherwise, none for a delete) and record who changed it and when (server
+        time), and anything derived. ``values`` may hold more than the fields (what
+        :meth:`load` returned, e.g. the phone's clock of a new record)."""
+
     def readable(self, actor: Any, obj: Any) -> bool:
         """Whether the actor may see this stored record (tombstones included).
 
@@ -73,22 +87,18 @@ class Collection(ABC):
         return True
 
     @abstractmethod
-    def stamp(self, obj: Any, actor: Any, created: bool, values: dict[str, Any]) -> None:
-        """Record who changed it and when (server time), and anything derived."""
-
-    @abstractmethod
     def visible(self, scope: Any) -> ColumnElement[bool]:
         """A filter on the model: the records a device with this scope may see."""
 
     def insert_new(self, session: Session, records: list[Any]) -> None:
         """Write the records a batch created (the server had none of these ids).
 
-        ``records`` are plain attribute holders (:class:`sync.push.NewRecord`), filled by
-        :meth:`set_field` and :meth:`stamp` and numbered by the engine (``id``,
-        ``version``, ``change_seq``, ``field_versions``, ``deleted_at``). This default
-        adds them to the ORM session, so the model's own hooks run at the next flush.
-        A collection whose model has hooks may instead write them in one statement, and
-        must then do by hand what those hooks do.
+        ``records`` are plain attribute holders (:class:`sync.apply.NewRecord`), filled by
+        :meth:`write` and numbered by the engine (``id``, ``version``, ``change_seq``,
+        ``field_versions``, ``deleted_at``). This default adds them to the ORM session, so
+        the model's own hooks run at the next flush. A collection whose model has hooks
+        may instead write them in one statement, and must then do by hand what those
+        hooks do.
         """
         session.add_all(self.model(**vars(r)) for r in records)
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from .changes import allocate
-from .collection import Registry
+from .collection import Collection, Registry
+from .records import ServerChanges
 from .tables import sync_conflicts
 
 
@@ -69,39 +69,10 @@ def resolve(
     if coll is None or obj is None:
         raise ConflictError("not_found")
 
-    changed = False
     if choice == "client":
-        if row.kind == "field":
-            wire = {f: coll.get_field(obj, f) for f in coll.fields}
-            wire["id"] = str(obj.id)
-            wire[row.field] = row.client_value
-            values = _load(coll, wire, actor)
-            _allowed(coll, actor, obj, values, "update")
-            obj.version += 1
-            coll.set_field(obj, row.field, values[row.field])
-            obj.field_versions = {**(obj.field_versions or {}), row.field: obj.version}
-            coll.stamp(obj, actor, False, values)
-        elif row.kind == "edit_deleted":
-            values = _load(coll, {**row.client_value, "id": str(obj.id)}, actor)
-            _allowed(coll, actor, obj, values, "restore")
-            obj.version += 1
-            obj.deleted_at = None
-            for f in coll.fields:
-                coll.set_field(obj, f, values[f])
-            obj.field_versions = {f: obj.version for f in coll.fields}
-            coll.stamp(obj, actor, False, values)
-        elif row.kind == "delete_edited":
-            _allowed(coll, actor, obj, None, "delete")
-            obj.version += 1
-            obj.deleted_at = now
-            coll.stamp(obj, actor, False, {})
-        changed = True
+        _take_client(session, coll, obj, row, actor, now)
     elif choice != "server":
         raise ValueError(f"unknown choice {choice!r}")
-
-    if changed:
-        session.flush()
-        obj.change_seq = allocate(session, 1)[0]
     session.execute(
         update(sync_conflicts)
         .where(sync_conflicts.c.id == conflict_id)
@@ -117,14 +88,37 @@ def resolve(
     }
 
 
-def _load(coll: Any, wire: dict, actor: Any) -> dict:
-    values, errors = coll.load(wire, actor)
-    if errors:
-        raise ConflictError("validation_failed", {"errors": errors})
-    return values
+def _take_client(
+    session: Session, coll: Collection, obj: Any, row: Any, actor: Any, now: datetime
+) -> None:
+    """Apply the device's side now, as a new change of the record every device pulls."""
+    changes = ServerChanges(session, coll)
+    if row.kind == "field":
+        wire = {f: v for f, v in coll.to_wire(obj).items() if f in coll.fields}
+        values = _load(coll, {**wire, row.field: row.client_value, "id": str(obj.id)}, actor)
+        _allowed(coll, actor, obj, values, "update")
+        changes.update(obj, [row.field])
+        coll.write(obj, {row.field: values[row.field]}, actor, created=False)
+    elif row.kind == "edit_deleted":
+        values = _load(coll, {**row.client_value, "id": str(obj.id)}, actor)
+        _allowed(coll, actor, obj, values, "restore")
+        changes.restore(obj)
+        coll.write(obj, values, actor, created=False)
+    elif row.kind == "delete_edited":
+        _allowed(coll, actor, obj, None, "delete")
+        changes.delete(obj, now)
+        coll.write(obj, {}, actor, created=False)
+    changes.number()
 
 
-def _allowed(coll: Any, actor: Any, obj: Any, values: dict | None, op: str) -> None:
+def _load(coll: Collection, wire: dict, actor: Any) -> dict:
+    loaded = coll.load(wire, actor)
+    if loaded.errors:
+        raise ConflictError("validation_failed", {"errors": loaded.errors})
+    return loaded.values
+
+
+def _allowed(coll: Collection, actor: Any, obj: Any, values: dict | None, op: str) -> None:
     found = coll.check(actor, obj, values, op)
     if found:
         raise ConflictError(found["code"], found)

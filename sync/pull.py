@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import String, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
+from schemas.sync import DEFAULT_PAGE, MAX_PAGE
+
 from .changes import current
 from .collection import Collection, Registry
 from .cursor import Cursor, decode, epoch_tag
 from .errors import ResyncRequired
-
-MAX_PAGE = 5000
-DEFAULT_PAGE = 500
 
 
 @dataclass

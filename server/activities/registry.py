@@ -11,3 +11,9 @@ def sync_registry() -> Registry:
     registry = Registry()
     registry.register(ActivityCollection())
     return registry
+
+
+def activities_collection() -> ActivityCollection:
+    """The activities collection alone, for the server's own changes of activities
+    (:class:`sync.records.ServerChanges`)."""
+    return ActivityCollection()

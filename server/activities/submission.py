@@ -2,7 +2,7 @@
 (phone), the clocks timeliness is judged by (decision 45).
 
 The sync collection stamps both as a push creates or submits an entry
-(``ActivityCollection.stamp``, which the batch-insert path also goes through). This hook is
+(``ActivityCollection.write``, which the batch-insert path also goes through). This hook is
 the safety net for every other ORM write — a review tool, a conflict resolved on the
 dashboard, a seed, a test: a row that becomes submitted without a stamp gets the server's
 time, so no write path can leave a counted entry without one. Core writes bypass it and

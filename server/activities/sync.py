@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from schemas.activity import CLIENT_STATUSES, MAX_DAYS_AHEAD, ActivitySchema
+from schemas.activity import CLIENT_STATUSES, FIELDS, MAX_DAYS_AHEAD, ActivitySchema
 from schemas.catalogue import TypeSpec
 from schemas.errors import problem
-from sync.collection import Collection
+from sync.collection import Collection, Loaded
 
 from ..extensions import db
 from ..models import Activity, ActivityStatus, ActivityType, Unit, User
@@ -21,32 +20,17 @@ from ..models.types import utcnow
 from ..policy import ReadScope, visible_unit_ids, writable_unit_ids
 from .inserts import insert_activities
 from .submission import stamp_submission
-from .wire import record_fields
+from .wire import record_fields, remember_type_codes, wire_value
 
 #: A phone clock before the movement's phase, or ahead of the server, is implausible.
 PLAUSIBLE_FROM = datetime(2015, 1, 1, tzinfo=UTC)
 CLOCK_TOLERANCE = timedelta(days=1)
 
-WIRE_FIELDS = (
-    "unit_id",
-    "type",
-    "title",
-    "starts_on",
-    "ends_on",
-    "place",
-    "members_count",
-    "citizens_served",
-    "volunteer_hours",
-    "quantities",
-    "description",
-    "status",
-)
-
 
 class ActivityCollection(Collection):
     name = "activities"
     model = Activity
-    fields = WIRE_FIELDS
+    fields = FIELDS
     wire_column = "wire"
 
     def __init__(self) -> None:
@@ -65,37 +49,18 @@ class ActivityCollection(Collection):
             self._types = {t.code: TypeSpec(t.code, t.active, tuple(t.quantities)) for t in rows}
             self._id_by_code = {t.code: t.id for t in rows}
             self._code_by_id = {t.id: t.code for t in rows}
+            remember_type_codes(db.session(), self._code_by_id)
         return self._types
 
-    def load(self, record: Any, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    def load(self, record: Any, actor: Any) -> Loaded:
         if self._schema is None:
             self._schema = ActivitySchema(types=self._catalogue())
         try:
-            return self._schema.load(record), {}
+            values = self._schema.load(record)
         except ValidationError as exc:
-            return {}, exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
-
-    def field_to_wire(self, field: str, value: Any) -> Any:
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return f"{value:.1f}"
-        if field == "quantities":
-            return dict(value or {})
-        return value
-
-    def get_field(self, obj: Activity, field: str) -> Any:
-        if field == "type":
-            self._catalogue()
-            return self._code_by_id.get(obj.type_id)
-        return self.field_to_wire(field, getattr(obj, field))
-
-    def set_field(self, obj: Activity, field: str, value: Any) -> None:
-        if field == "type":
-            self._catalogue()
-            obj.type_id = self._id_by_code[value]
-        else:
-            setattr(obj, field, value)
+            errors = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+            return Loaded(errors=errors)
+        return Loaded(values, {f: wire_value(f, values[f]) for f in FIELDS})
 
     def to_wire(self, obj: Activity) -> dict[str, Any]:
         self._catalogue()
@@ -139,7 +104,15 @@ class ActivityCollection(Collection):
                 return problem("date_in_future", days=MAX_DAYS_AHEAD)
         return None
 
-    def stamp(self, obj: Activity, actor: User, created: bool, values: dict[str, Any]) -> None:
+    def write(self, obj: Activity, values: dict[str, Any], actor: User, *, created: bool) -> None:
+        for name in FIELDS:
+            if name not in values:
+                continue
+            if name == "type":
+                self._catalogue()
+                obj.type_id = self._id_by_code[values[name]]
+            else:
+                setattr(obj, name, values[name])
         now = utcnow()
         if created:
             obj.created_by_id = actor.id

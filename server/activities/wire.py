@@ -16,12 +16,25 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from marshmallow import missing
 from sqlalchemy import event, select
 from sqlalchemy.orm import object_session
 
+from schemas import fields as f
+from schemas.activity import FIELDS, ActivitySchema
+
 from ..models import Activity, ActivityType
+
+_SCHEMA = ActivitySchema(types={}).load_fields
+#: Places of each decimal field (marshmallow keeps them as a quantum, Decimal("0.1")).
+_PLACES = {
+    name: -int(field.places.as_tuple().exponent)
+    for name, field in _SCHEMA.items()
+    if isinstance(field, f.Decimal)
+}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -32,21 +45,33 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+def wire_value(name: str, value: Any) -> Any:
+    """One of the fields a phone writes (:data:`schemas.activity.FIELDS`), loaded or
+    stored, as a phone receives it: in the form the schema reads it back. Unset (a row
+    made through the ORM before its column defaults apply), it is what the schema loads
+    when a phone leaves it out."""
+    field = _SCHEMA[name]
+    if value is None and field.load_default is not missing:
+        value = field.load_default() if callable(field.load_default) else field.load_default
+    if value is None:
+        return None
+    if isinstance(field, f.Date):
+        return value.isoformat()
+    if name in _PLACES:
+        return f"{Decimal(value):.{_PLACES[name]}f}"
+    if isinstance(field, f.Dict):
+        return dict(value)
+    return value
+
+
 def record_fields(a: Any, type_code: str | None) -> dict[str, Any]:
-    """The record's fields on the wire."""
+    """The record's fields on the wire: those a phone writes (``type`` by its code), then
+    those the server owns."""
+    out = {
+        name: type_code if name == "type" else wire_value(name, getattr(a, name)) for name in FIELDS
+    }
     return {
-        "unit_id": a.unit_id,
-        "type": type_code,
-        "title": a.title,
-        "starts_on": a.starts_on.isoformat(),
-        "ends_on": a.ends_on.isoformat(),
-        "place": a.place or "",
-        "members_count": a.members_count or 0,
-        "citizens_served": a.citizens_served or 0,
-        "volunteer_hours": f"{a.volunteer_hours or 0:.1f}",
-        "quantities": dict(a.quantities or {}),
-        "description": a.description or "",
-        "status": a.status,
+        **out,
         "review_comment": a.review_comment,
         "recorded_at": _iso(a.recorded_at),
         "recorded_at_suspect": bool(a.recorded_at_suspect),
@@ -59,10 +84,19 @@ def encode(fields: dict[str, Any]) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
+_CODES = "activity_type_codes"
+
+
+def remember_type_codes(session: Any, codes: dict[int, str]) -> None:
+    """Type codes by id the caller has already read (the sync collection has the whole
+    catalogue), so rendering the records of a push looks none up."""
+    session.info.setdefault(_CODES, {}).update(codes)
+
+
 def _type_code(connection: Any, target: Activity) -> str | None:
     # Codes of types never change; one lookup per type per session is enough.
     session = object_session(target)
-    cache: dict[int, str] = session.info.setdefault("activity_type_codes", {}) if session else {}
+    cache: dict[int, str] = session.info.setdefault(_CODES, {}) if session else {}
     code = cache.get(target.type_id)
     if code is None:
         code = connection.execute(

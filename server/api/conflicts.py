@@ -12,6 +12,7 @@ from schemas.sync import ResolveConflictSchema
 from sync.conflicts import ConflictError, conflict_target, open_conflicts, resolve
 
 from ..activities.registry import sync_registry
+from ..actors import actor_key, user_id_of
 from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
@@ -31,11 +32,11 @@ def _iso(value):
 
 
 def _senders(rows) -> dict[str, User]:
-    """Who sent each losing value ("user:<id>" actors), in one query for the whole list."""
-    ids = {int(r.actor.split(":", 1)[1]) for r in rows if r.actor.startswith("user:")}
+    """Who sent each losing value, by actor key, in one query for the whole list."""
+    ids = {user_id_of(r.actor) for r in rows} - {None}
     if not ids:
         return {}
-    return {f"user:{u.id}": u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return {actor_key(u.id): u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.get("/conflicts")
@@ -52,7 +53,7 @@ def list_conflicts():
             raise ApiError(400, "invalid_request", "record_id is not a UUID") from None
     rows = db.session.execute(open_conflicts(records).limit(500)).all()
     senders = _senders(rows)
-    mine = f"user:{user.id}"
+    mine = actor_key(user.id)
     db.session.rollback()
     return jsonify(
         {
@@ -123,7 +124,7 @@ def resolve_conflict(conflict_id: uuid.UUID):
             conflict_id,
             choice=data["choice"],
             actor=user,
-            actor_key=f"user:{user.id}",
+            actor_key=actor_key(user.id),
             now=utcnow(),
         )
     except ConflictError as exc:

@@ -18,6 +18,7 @@ from sync.push import begin_write, push
 
 from ..activities.reference import reference_for
 from ..activities.registry import sync_registry
+from ..actors import actor_key
 from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
@@ -67,7 +68,7 @@ def push_view():
             sync_registry(),
             device_id=device_id,
             actor=user,
-            actor_key=f"user:{user.id}",
+            actor_key=actor_key(user.id),
             mutations=raw["mutations"],
             now=utcnow(),
         )

@@ -1,10 +1,11 @@
 """Verifying and returning activities: the decisions staff take on what branches record.
 
-A decision is a change of the record like any other for the phones: it bumps the record's
-version and takes a change number, so the branch's phones receive the new status and the
-reviewer's comment with their next pull. ``status`` is marked as changed at that version,
-so a phone's offline change of the status made before it saw the decision becomes a kept
-conflict instead of silently undoing the review (see sync/push.py).
+A decision is a change of the record like any other for the phones (decision 28), made
+through the engine (:class:`sync.records.ServerChanges`): a new version, ``status`` marked
+as changed at it, and a change number, so the branch's phones receive the new status and
+the reviewer's comment with their next pull, and a phone's offline change of the status
+made before it saw the decision becomes a kept conflict instead of silently undoing the
+review.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from schemas.text import nfc
-from sync.changes import allocate
+from sync.records import ServerChanges
 
 from .. import audit
+from ..activities.registry import activities_collection
 from ..extensions import db
 from ..models import Activity, ActivityStatus, User
 from ..models.types import utcnow
@@ -105,18 +107,18 @@ def decide(
 
     now = now or utcnow()
     outcome = Outcome()
+    changes = ServerChanges(db.session(), activities_collection())
     target = ActivityStatus.VERIFIED.value if decision == VERIFY else ActivityStatus.RETURNED.value
     for a in rows:
         if a.status not in ALLOWED_FROM[decision]:
             outcome.skipped.append(a)
             continue
         before = a.status
-        a.version += 1
         a.status = target
         a.review_comment = text
         a.reviewed_by_id, a.reviewed_at = reviewer.id, now
         a.updated_by_id, a.updated_at = reviewer.id, now
-        a.field_versions = {**(a.field_versions or {}), "status": a.version}
+        changes.update(a, ["status"])
         outcome.decided.append(a)
         audit.record(
             f"activity.{decision}",
@@ -128,12 +130,5 @@ def decide(
             version=a.version,
             **({"comment": text} if text else {}),
         )
-    if outcome.decided:
-        db.session.flush()
-        # Numbered last, just before the caller commits (see sync/changes.py).
-        for a, number in zip(
-            outcome.decided, allocate(db.session, len(outcome.decided)), strict=True
-        ):
-            a.change_seq = number
-        db.session.flush()
+    changes.number()  # last, just before the caller commits
     return outcome

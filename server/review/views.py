@@ -19,12 +19,13 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from sync.tables import sync_mutations
+from sync import log
 
 from .. import audit
+from ..actors import actor_key, actor_key_sql, user_id_of
 from ..auth.session import login_required
 from ..database import begin_writing
 from ..extensions import db
@@ -325,44 +326,42 @@ def _problems(errors: Any, prefix: str = "") -> list[str]:
     return out
 
 
+def _names(rows: list[log.Refused]) -> dict[str, tuple[str, str]]:
+    """Each sender's name and unit, by actor key, in one query for the page."""
+    ids = {user_id_of(r.actor) for r in rows} - {None}
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(User.id, User.full_name, Unit.name)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.id.in_(ids))
+    )
+    return {actor_key(user_id): (person, unit) for user_id, person, unit in found}
+
+
 @bp.get("/refused")
 def refused():
     """What phones in scope sent and the server refused, newest first: kept server-side
     (the payload as sent), so a lost phone does not lose what was typed, and staff can
     help a branch that cannot get an entry accepted."""
-    m = sync_mutations
-    actor = literal("user:").concat(cast(User.id, String))
-    newer = sync_mutations.alias("newer")
-    resent = (
-        select(newer.c.n)
-        .where(
-            newer.c.record_id == m.c.record_id,
-            newer.c.received_at > m.c.received_at,
-            newer.c.status.in_(("applied", "merged", "conflict")),
-        )
-        .exists()
-    )
-    rows = db.session.execute(
-        select(m.c.received_at, m.c.payload, m.c.result, User.full_name, Unit.name, resent)
-        .join(User, m.c.actor == actor)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(m.c.status == "rejected", User.unit_id.in_(reviewable_unit_ids(g.user)))
-        .order_by(m.c.received_at.desc())
-        .limit(REFUSED_SHOWN)
-    ).all()
+    senders = select(actor_key_sql(User.id)).where(User.unit_id.in_(reviewable_unit_ids(g.user)))
+    rows = log.refused(db.session(), actors=senders, limit=REFUSED_SHOWN)
+    names = _names(rows)
     items = []
-    for received_at, payload, result, person, unit, was_resent in rows:
-        record = (payload or {}).get("record") or {}
-        reason = (result or {}).get("reason") or {}
+    for row in rows:
+        payload, result = row.payload, row.result
+        record = payload.get("record") or {}
+        reason = result.get("reason") or {}
+        person, unit = names.get(row.actor, ("—", "—"))
         items.append(
             Refused(
-                received_at,
+                row.received_at,
                 person,
                 unit,
-                record.get("title") or ("(xoá)" if (payload or {}).get("op") == "delete" else "—"),
+                record.get("title") or ("(xoá)" if payload.get("op") == "delete" else "—"),
                 reason.get("message") or reason.get("code") or "—",
-                _problems((result or {}).get("errors")),
-                bool(was_resent),
+                _problems(result.get("errors")),
+                row.resent,
             )
         )
     return render_template("review/refused.html", items=items, shown=REFUSED_SHOWN)

@@ -22,8 +22,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from sync.changes import allocate
+from sync.records import ServerChanges
 
+from ..activities.registry import activities_collection
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..models import Activity, Role, Unit, User, normalise_username
@@ -116,10 +117,10 @@ def _seed_activities(tree: _Tree, today: date) -> int:
     )
     if not new:
         return 0
-    # Change numbers follow the server's receiving order, as real pushes would.
-    for plan, seq in zip(new, allocate(db.session, len(new)), strict=True):
-        plan["change_seq"] = seq
-    for i in range(0, len(new), FLUSH_EVERY):
-        db.session.add_all(Activity(**plan) for plan in new[i : i + FLUSH_EVERY])
-        db.session.flush()
+    # Through the engine, as any server-side change: numbered in the server's receiving
+    # order (as real pushes would be), the sync bookkeeping set by it alone.
+    changes = ServerChanges(db.session(), activities_collection())
+    for plan in new:
+        changes.create(Activity(**plan))
+    changes.number()
     return len(new)

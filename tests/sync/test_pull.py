@@ -157,7 +157,11 @@ def test_purged_tombstones_expire_old_cursors(world, runner):
         )
         db.session.commit()
     result = runner.invoke(args=["purge-tombstones", "--days", "180"])
-    assert result.exit_code == 0 and "purged 1" in result.output
+    assert result.exit_code == 0 and "retired 1 deletions" in result.output
+    # It says what it does: nothing is deleted, the tombstone stays.
+    assert "no row was deleted" in result.output and "purged" not in result.output
+    with world.app.app_context():
+        assert db.session.get(Activity, ids[0]).deleted_at is not None
     assert _resync_reason(lan) == "cursor_expired"
     lan.cursor, lan.store = None, {}
     lan.sync_down()
@@ -198,9 +202,9 @@ def test_a_record_deleted_before_a_purge_never_comes_back_from_an_outbox(world, 
         )
         db.session.commit()
     result = runner.invoke(args=["purge-tombstones", "--days", "180"])
-    assert result.exit_code == 0 and "purged 1" in result.output
+    assert result.exit_code == 0 and "retired 1 deletions" in result.output
     again = runner.invoke(args=["purge-tombstones", "--days", "180"])
-    assert "purged 0" in again.output
+    assert "retired 0 deletions" in again.output
     assert _resync_reason(lan) == "cursor_expired"
 
     edit = {**lan.store[str(rid)], "place": "Nhà văn hoá"}

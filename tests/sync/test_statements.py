@@ -76,3 +76,37 @@ def test_an_outbox_report_that_changed_is_kept_in_its_own_transaction(world):
         device = db.session.get(Device, lan.device_id)
         assert device.pending_count == 3
         assert device.pending_since.isoformat() == "2026-11-20T01:00:00+00:00"
+
+
+def test_a_push_costs_the_same_few_statements_whatever_its_size(world):
+    """Token and user, the device's row (locked and read in one upsert), the records,
+    the catalogue, the writable units, the counter, the records written (one INSERT with
+    the report deltas, or one UPDATE), the log, the device's number; and this device's
+    earlier mutations of the records only when it edits stored ones."""
+    hoa = world.phone("hoa")
+    b1 = world.ids["b1"]
+    ids = [uuid.uuid4() for _ in range(20)]
+    hoa.push(hoa.mutation("upsert", uuid.uuid4(), activity_record(b1)))  # the device's row
+    with statements(world.app) as created:
+        hoa.push(
+            *[
+                hoa.mutation("upsert", i, activity_record(b1, title=f"Số {k}", status="submitted"))
+                for k, i in enumerate(ids)
+            ]
+        )
+    assert len(created) == 11, created
+    edits = [
+        hoa.mutation(
+            "upsert",
+            i,
+            activity_record(b1, title=f"Sửa {k}", status="submitted"),
+            base_version=1,
+            changed=["title"],
+        )
+        for k, i in enumerate(ids)
+    ]
+    with statements(world.app) as edited:
+        out = hoa.push(*edits)
+    assert {r["status"] for r in out["results"]} == {"applied"}
+    assert len(edited) == 11, edited
+    assert not [s for s in edited if s.startswith("SELECT activity_types.code")]
