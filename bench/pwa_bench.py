@@ -26,7 +26,7 @@ What is measured:
    ``--runs`` times each; min / median / max. Budget: 2G ≤ 5 s.
 4. A 500-entry backlog pushed on 2G: sign in unthrottled, go offline
    (``context.set_offline``), queue the entries through the app's own store module
-   (``/app/js/page/db.js``: ``saveLocal(record, mutation)``, the call the entry form makes),
+   (``/app/js/shared/db.js``: ``saveLocal(record, mutation)``, the call the entry form makes),
    throttle to 2G, go online, press "Đồng bộ", and time until IndexedDB's ``outbox`` is
    empty (and until the status line says the whole sync, pull included, is done), both
    from the page's ``online`` event. Chromium can fire ``online`` a moment before the
@@ -813,25 +813,18 @@ def make_entries(
 
 # What the phone knows after signing in: its unit and the catalogue (PROTOCOL.md §5).
 READ_SESSION = """async () => {
-  const db = await import('/app/js/page/db.js');
+  const db = await import('/app/js/shared/db.js');
   const session = await db.getMeta('session');
   const reference = await db.getMeta('reference');
   const types = (reference.activity_types || []).filter((t) => t.active !== false);
   return { unit_id: session.user.unit_id, types };
 }"""
 
-# Queue the entries through the app's own store, as the entry form does: a record marked
-# pending and its outbox entry in one transaction. Older store versions take the number
-# from the mutation; newer ones number it themselves — both advance "next_n".
+# Queue the entries through the app's own outbox, as the entry form does: a record marked
+# pending and its outbox entry, numbered, in one transaction.
 QUEUE = """async (entries) => {
-  const db = await import('/app/js/page/db.js');
-  for (const e of entries) {
-    const n = (await db.getMeta('next_n')) || 1;
-    const record = { id: e.id, version: 0, ...e.record, _pending: true };
-    const mutation = { n, collection: 'activities', op: 'upsert', id: e.id, base_version: null,
-                       record: e.record, typed_at: e.typed_at };
-    await db.saveLocal(record, mutation);
-  }
+  const outbox = await import('/app/js/shared/outbox.js');
+  for (const e of entries) await outbox.queueUpsert({ id: e.id, version: 0, ...e.record });
 }"""
 
 OUTBOX_COUNT = """() => new Promise((ok, ko) => {
@@ -867,7 +860,7 @@ DRAIN = (
 )
 
 REJECTED = """async (ids) => {
-  const db = await import('/app/js/page/db.js');
+  const db = await import('/app/js/shared/db.js');
   const wanted = new Set(ids);
   const records = await db.all('records');
   return records.filter(r => wanted.has(r.id) && (r._rejected || r._pending)).length;

@@ -15,7 +15,11 @@ from . import fields as f
 from .errors import problem
 
 PROTOCOL_VERSIONS = (1,)
+#: Per push (``413 batch_too_large`` beyond).
 MAX_MUTATIONS = 200
+#: A request body as sent, compressed or not, and once decompressed (``413 body_too_large``).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024
 MAX_FIELD_NAME = 40
 
 

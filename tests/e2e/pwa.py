@@ -65,7 +65,7 @@ def sign_in(page: Any, username: str, password: str = f.PASSWORD) -> None:
 
 
 def outbox_count(page: Any) -> int:
-    return page.evaluate("import('/app/js/page/db.js').then(db => db.count('outbox'))")
+    return page.evaluate("import('/app/js/shared/db.js').then(db => db.count('outbox'))")
 
 
 def record_activity(page: Any, title: str, **values: str) -> None:
@@ -103,7 +103,7 @@ def stored(world: Any, **where: Any) -> int:
 
 def device_id(page: Any) -> str:
     return page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+        "import('/app/js/shared/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
     )
 
 
@@ -114,3 +114,24 @@ def retire_type(world: Any, code: str) -> None:
             update(ActivityType).where(ActivityType.code == code).values(active=False)
         )
         db.session.commit()
+
+
+def queue_backlog(page: Any, unit_id: int, count: int, description_chars: int = 0) -> None:
+    """Queue ``count`` new activities through the app's own outbox, as the entry form
+    does, with descriptions of random CJK characters (they barely compress), without
+    starting a sync."""
+    page.evaluate(
+        """async ([unit, count, chars]) => {
+          const outbox = await import('/app/js/shared/outbox.js');
+          const noise = () => Array.from({ length: chars },
+            () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20000))).join('');
+          for (let i = 0; i < count; i += 1) {
+            await outbox.queueUpsert({ id: crypto.randomUUID(), version: 0, unit_id: unit,
+              type: 'thi_dua', title: `Mục ${i}`, starts_on: '2026-11-20', ends_on: '2026-11-20',
+              place: '', members_count: 1, citizens_served: 0, volunteer_hours: '1.0',
+              quantities: {}, description: noise(), status: 'submitted',
+              recorded_at: '2026-11-20T08:00:00+07:00' });
+          }
+        }""",
+        [unit_id, count, description_chars],
+    )

@@ -3,7 +3,7 @@
 // worker's background sync). Everything on screen comes from IndexedDB, so it all works
 // with no network.
 
-import * as store from "./db.js";
+import * as store from "../shared/db.js";
 import { setLanguage, t } from "./i18n.js";
 import { detailScreen } from "./screens/detail.js";
 import { formScreen } from "./screens/form.js";
@@ -11,7 +11,7 @@ import { listScreen } from "./screens/list.js";
 import { settingsScreen } from "./screens/settings.js";
 import { signInScreen } from "./screens/signin.js";
 import { syncScreen } from "./screens/synccentre.js";
-import { syncNow } from "./sync.js";
+import { syncNow } from "../shared/sync.js";
 import { el } from "./ui.js";
 
 const view = document.getElementById("view");

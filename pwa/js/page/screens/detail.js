@@ -1,9 +1,10 @@
 // One activity as recorded, with the reviewer's comment when it came back, and why the
 // server refused it when it did.
 
-import * as store from "../db.js";
+import * as store from "../../shared/db.js";
+import { queueDelete } from "../../shared/outbox.js";
 import { language, said, t } from "../i18n.js";
-import { nowWithZone, showDate } from "../text.js";
+import { showDate } from "../text.js";
 import { badge, button, el, typeName } from "../ui.js";
 
 function row(label, value) {
@@ -53,12 +54,8 @@ export async function detailScreen(app, id) {
         class: "secondary",
         onclick: async () => {
           if (!confirm(t("confirm_delete", { title: rec.title }))) return;
-          const { _rejected, ...kept } = rec;
           try {
-            await store.saveLocal(
-              { ...kept, _pending: true, _deleting: true },
-              { collection: "activities", op: "delete", id: rec.id, base_version: rec.version || null, typed_at: nowWithZone() },
-            );
+            await queueDelete(rec);
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");

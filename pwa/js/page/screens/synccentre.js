@@ -1,10 +1,10 @@
 // What waits, what the server refused and why, and conflicts to decide: the place where
 // nothing is ever silently lost.
 
-import { NetworkError } from "../api.js";
-import * as store from "../db.js";
+import { NetworkError } from "../../shared/api.js";
+import * as store from "../../shared/db.js";
 import { said, t } from "../i18n.js";
-import { resolveConflict } from "../sync.js";
+import { resolveConflict } from "../../shared/sync.js";
 import { showDate } from "../text.js";
 import { button, el } from "../ui.js";
 

@@ -141,9 +141,10 @@ export async function outbox() {
 /**
  * Save a record the user typed and its outbox entry together: both or neither. The entry
  * gets the next mutation number inside the same transaction, so two tabs can never hand
- * out one number twice. A draft of the form, if any, goes in the same transaction.
+ * out one number twice. A draft of the form (`draftKey`), if any, goes in the same
+ * transaction. Called by outbox.js, the one module that knows what a mutation holds.
  */
-export async function saveLocal(record, mutation, draftKey = null) {
+export async function saveLocal(record, mutation, { draftKey = null } = {}) {
   const tx = await begin(["records", "outbox", "meta", "drafts"], "readwrite");
   const meta = tx.objectStore("meta");
   const next = meta.get("next_n");

@@ -5,8 +5,9 @@
 
 import { call, HttpError, NetworkError } from "./api.js";
 import * as store from "./db.js";
+import { mutationOf } from "./outbox.js";
+import { rules } from "./rules.js";
 
-const BATCH = 200; // the protocol's limit
 const PAGE = 500; // small enough that a dropped 2G link loses little
 
 /** Why the last sync stopped, as the status line and the sync centre show it. */
@@ -32,7 +33,7 @@ function problemOf(err) {
 }
 
 async function pushAll(session) {
-  let batch = BATCH;
+  let batch = (await rules()).protocol.max_mutations;
   let renumbered = false;
   for (;;) {
     const entries = await store.outbox();
@@ -41,12 +42,7 @@ async function pushAll(session) {
     while (chunk.length < batch && chunk.length < entries.length && entries[chunk.length].n === chunk[chunk.length - 1].n + 1) {
       chunk.push(entries[chunk.length]);
     }
-    const mutations = chunk.map(({ n, collection, op, id, base_version, record, changed }) => {
-      const m = { n, collection, op, id, base_version };
-      if (op === "upsert") m.record = record;
-      if (changed) m.changed = changed;
-      return m;
-    });
+    const mutations = chunk.map(mutationOf);
     let answer;
     try {
       answer = await call("/sync/push", { device_id: session.device_id, mutations }, session.token);
