@@ -16,34 +16,61 @@ export class HttpError extends Error {
   }
 }
 
-/** No answer at all: no network, a time-out, a dropped connection. Try again later. */
-export class NetworkError extends Error {}
-
-async function gzip(text) {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Response(stream).arrayBuffer();
+/**
+ * No answer at all: no network, a dropped connection, or our own time-out (`timedOut`).
+ * Try again later. Whatever was sent may or may not have reached the server.
+ */
+export class NetworkError extends Error {
+  constructor(message, { timedOut = false } = {}) {
+    super(message);
+    this.timedOut = timedOut;
+  }
 }
 
 /**
- * One request. Bodies over 1 KB are gzipped where the browser can (the server accepts
- * gzip request bodies, §1): on 2G the upload is the slow part of a push.
+ * A request body as it goes on the wire. Over 1 KB it is gzipped where the browser can
+ * (the server accepts gzip request bodies, §1): on 2G the upload is the slow part of a
+ * push. `bytes` is what crosses the link, `raw` the JSON's own size.
  */
-export async function call(path, body, token, { method = "POST" } = {}) {
+export async function encode(body) {
+  const text = JSON.stringify(body);
+  const blob = new Blob([text]);
+  if (text.length > 1024 && typeof CompressionStream === "function") {
+    const data = await new Response(blob.stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+    return { data, gzip: true, bytes: data.byteLength, raw: blob.size };
+  }
+  return { data: text, gzip: false, bytes: blob.size, raw: blob.size };
+}
+
+/** Retry-After as seconds (a number of seconds or an HTTP date), or null. */
+function retryAfterOf(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds : null;
+  const at = Date.parse(value);
+  return Number.isFinite(at) && at > Date.now() ? (at - Date.now()) / 1000 : null;
+}
+
+/**
+ * One request. `encoded` is a body already made by `encode` (a push sizes its batch by
+ * it); `timeoutMs` how long to wait for the whole answer before giving up on it.
+ */
+export async function call(path, body, token, { method = "POST", encoded = null, timeoutMs = TIMEOUT_MS } = {}) {
   const headers = { "Sodoan-Protocol": PROTOCOL };
   if (token) headers.Authorization = `Bearer ${token}`;
   const init = { method, headers };
-  if (body !== undefined) {
-    const text = JSON.stringify(body);
+  const sent = encoded || (body !== undefined ? await encode(body) : null);
+  if (sent) {
     headers["Content-Type"] = "application/json";
-    if (text.length > 1024 && typeof CompressionStream === "function") {
-      headers["Content-Encoding"] = "gzip";
-      init.body = await gzip(text);
-    } else {
-      init.body = text;
-    }
+    if (sent.gzip) headers["Content-Encoding"] = "gzip";
+    init.body = sent.data;
   }
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, timeoutMs);
   init.signal = abort.signal;
   let resp;
   let data = null;
@@ -51,17 +78,17 @@ export async function call(path, body, token, { method = "POST" } = {}) {
     resp = await fetch(`/api/v1${path}`, init);
     try {
       data = await resp.json();
-    } catch {
+    } catch (err) {
+      // An answer cut short by our time-out is no answer; one that is not JSON is an
+      // error page (a proxy's), judged by its status below.
+      if (timedOut) throw err;
       data = null;
     }
   } catch (err) {
-    throw new NetworkError(err && err.message);
+    throw new NetworkError(timedOut ? `no answer within ${timeoutMs} ms` : err && err.message, { timedOut });
   } finally {
     clearTimeout(timer);
   }
-  if (!resp.ok) {
-    const wait = Number(resp.headers.get("Retry-After"));
-    throw new HttpError(resp.status, data, Number.isFinite(wait) && wait > 0 ? wait : null);
-  }
+  if (!resp.ok) throw new HttpError(resp.status, data, retryAfterOf(resp.headers.get("Retry-After")));
   return data;
 }

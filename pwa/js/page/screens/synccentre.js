@@ -24,6 +24,10 @@ function valueText(value, field) {
 
 /** The last sync's problem in the person's words: the server's, or ours for the phone's own. */
 function whyStopped(problem) {
+  // What was sent may have been applied (an outage after the commit, a cut answer): our
+  // words say so, whatever an older server's message claims.
+  if (problem.code === "database_unavailable") return t("db_unavailable");
+  if (problem.unconfirmed && problem.code === "network") return t("push_cut");
   if (problem.message) return said(problem);
   if (problem.code === "network") return t("offline");
   if (problem.code === "storage_full") return t("storage_full");
