@@ -97,6 +97,17 @@ const STRINGS = {
   rejected_title: ["Bị máy chủ từ chối", "Refused by the server"],
   fix_resend: ["Sửa và gửi lại", "Fix and send again"],
   discard: ["Bỏ thay đổi này", "Discard this change"],
+  moved_away: [
+    "Mục này thuộc {unit}, chi đoàn bạn không còn sinh hoạt, nên máy chủ không nhận. Hãy chuyển nó sang chi đoàn hiện tại của bạn ({home}) hoặc bỏ đi.",
+    "This entry belongs to {unit}, a branch you are no longer in, so the server refused it. Move it to your current branch ({home}) or discard it.",
+  ],
+  moved_away_edit: [
+    "Hoạt động này thuộc {unit}, chi đoàn bạn không còn sinh hoạt: thay đổi của bạn không gửi được. Người của chi đoàn đó vẫn sửa được hoạt động.",
+    "This activity belongs to {unit}, a branch you are no longer in: your change cannot be sent. People of that branch can still change it.",
+  ],
+  a_former_branch: ["chi đoàn cũ của bạn", "your former branch"],
+  your_branch: ["chi đoàn của bạn", "your branch"],
+  refile: ["Chuyển sang chi đoàn hiện tại", "Move to my current branch"],
   confirm_discard: ["Bỏ thay đổi bị từ chối của “{title}”?", "Discard the refused change of “{title}”?"],
   conflicts_title: ["Xung đột cần chọn", "Conflicts to decide"],
   server_value: ["Trên máy chủ", "On the server"],

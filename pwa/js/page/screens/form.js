@@ -131,7 +131,9 @@ export async function formScreen(app, id) {
     }
     const hours = number(inputs.volunteer_hours.value);
     return {
-      unit_id: existing ? existing.unit_id : app.session.user.unit_id,
+      // The user's unit as the server last said (a move to another branch comes with the
+      // next pull), not as it was at sign-in.
+      unit_id: existing ? existing.unit_id : reference.home_unit_id || app.session.user.unit_id,
       type: inputs.type.value,
       title: inputs.title.value.trim(),
       starts_on: parseDate(inputs.starts_on.value) || inputs.starts_on.value,

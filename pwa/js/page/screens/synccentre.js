@@ -3,10 +3,11 @@
 
 import { NetworkError } from "../../shared/api.js";
 import * as store from "../../shared/db.js";
+import { canRefile, movedAway } from "../../shared/outbox.js";
 import { said, t } from "../i18n.js";
 import { resolveConflict } from "../../shared/sync.js";
 import { showDate } from "../text.js";
-import { button, el } from "../ui.js";
+import { button, discardButton, el, refileButton, refusal } from "../ui.js";
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
@@ -59,21 +60,24 @@ export async function syncScreen(app) {
   if (rejected.length) {
     const list = el("ul", { id: "rejected", class: "records" });
     for (const r of rejected) {
-      const reasons = [said(r._rejected.reason)];
+      const reasons = [refusal(r, app.reference)];
       for (const [name, problems] of Object.entries(r._rejected.errors || {})) {
         const flat = Array.isArray(problems) ? problems : Object.values(problems).flat();
         reasons.push(`${t(`f_${name}`)}: ${flat.map(said).join("; ")}`);
       }
+      const problem = el("p", { class: "error", role: "alert" });
+      // One of a branch the person has left cannot be fixed there: filed again in their
+      // branch (a record the server never had) or discarded.
+      const moved = movedAway(r, app.reference);
       list.append(el("li", { "data-id": r.id },
         el("strong", { text: r.title }),
         ...reasons.map((text) => el("p", { class: "error", text })),
+        problem,
         el("div", { class: "actions" },
-          el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
-          button(t("discard"), { class: "secondary", onclick: async () => {
-            if (!confirm(t("confirm_discard", { title: r.title }))) return;
-            await store.discardRejected(r.id);
-            app.render();
-          } }),
+          moved
+            ? (canRefile(r, app.reference) ? refileButton(app, r, problem) : null)
+            : el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
+          discardButton(app, r),
         ),
       ));
     }
