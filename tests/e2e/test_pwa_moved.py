@@ -49,6 +49,7 @@ def test_entries_typed_before_a_move_are_filed_again_in_the_new_branch(
     assert "Chi đoàn xóm Nà Mạ" in reason and "không còn sinh hoạt" in reason
     assert "Chi đoàn xóm Cốc Lùng" in reason
     assert page.locator("#edit").count() == 0  # it cannot be fixed into the old branch
+    screenshot(page, "pwa-detail-moved")
 
     page.click("nav a[href='#/sync']")
     page.wait_for_selector("#rejected")
