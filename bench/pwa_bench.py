@@ -26,13 +26,18 @@ What is measured:
    ``--runs`` times each; min / median / max. Budget: 2G ≤ 5 s.
 4. A 500-entry backlog pushed on 2G: sign in unthrottled, go offline
    (``context.set_offline``), queue the entries through the app's own store module
-   (``/app/js/page/db.js``: ``saveLocal(record, mutation)``, the call the entry form makes),
+   (``/app/js/shared/db.js``: ``saveLocal(record, mutation)``, the call the entry form makes),
    throttle to 2G, go online, press "Đồng bộ", and time until IndexedDB's ``outbox`` is
    empty (and until the status line says the whole sync, pull included, is done), both
    from the page's ``online`` event. Chromium can fire ``online`` a moment before the
    network is usable; a push failing then is listed, not counted in bytes, and "Đồng bộ"
    is pressed again (its time stays in the figure). The server's database is then
    checked: exactly those 500 activities, once each.
+5. The same with 200 entries whose descriptions are 3,000 characters of Vietnamese-like
+   text (about 230 KB gzipped in all, issue 11's "long descriptions") on a GPRS-class link
+   (800 ms, 80 kbit/s down, 50 kbit/s up): the phone sizes its pushes for the link, so
+   this shows how many pushes, of what size, and how long until the outbox is empty;
+   behind gunicorn's 30 s worker time-out, as deployed by the Procfile.
 
 How bytes are counted, and why two ways:
 
@@ -145,6 +150,8 @@ class Throttle:
 
 TWO_G = Throttle("2G", 800, 280, 256)
 SLOW_2G = Throttle("slow-2G", 2000, 50, 50)
+# Issue 11's field link near the border: the upload is what a push waits for.
+GPRS = Throttle("GPRS", 800, 80, 50)
 UNTHROTTLED = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
 
@@ -760,11 +767,31 @@ DESCRIPTIONS = [
 ]
 
 
+# Vietnamese-looking words (initial × rhyme, with tones): text that gzip shrinks about as
+# much as a real account of an activity, not a repeated sentence it would wipe out.
+INITIALS = "b c ch d đ g h kh l m n ng nh ph t th tr v x".split()
+RHYMES = "a à á ạ an ào âm ên iêu inh ông ơi ua ước ương ứ ay ối".split()
+
+
+def long_description(rng: random.Random, chars: int) -> str:
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < chars:
+        words.append(rng.choice(INITIALS) + rng.choice(RHYMES))
+        if rng.random() < 0.08:
+            words[-1] += "."
+    return " ".join(words)[:chars]
+
+
 def make_entries(
-    n: int, unit_id: int, types: list[dict[str, Any]], rng: random.Random
+    n: int,
+    unit_id: int,
+    types: list[dict[str, Any]],
+    rng: random.Random,
+    description_chars: int = 0,
 ) -> list[dict[str, Any]]:
     """``n`` whole activity records (PROTOCOL.md §3) a branch member could have typed over
-    the last two months, each with its id, varied the way real entries vary."""
+    the last two months, each with its id, varied the way real entries vary (with
+    ``description_chars`` of account each, when given)."""
     zone = timezone(timedelta(hours=7))
     today = datetime.now(zone).date()
     out = []
@@ -802,7 +829,11 @@ def make_entries(
                     "citizens_served": rng.randint(0, 200),
                     "volunteer_hours": f"{members * rng.choice([2, 3, 4]):.1f}",
                     "quantities": quantities,
-                    "description": rng.choice(DESCRIPTIONS),
+                    "description": (
+                        long_description(rng, description_chars)
+                        if description_chars
+                        else rng.choice(DESCRIPTIONS)
+                    ),
                     "status": "submitted",
                     "recorded_at": typed.isoformat(),
                 },
@@ -813,25 +844,18 @@ def make_entries(
 
 # What the phone knows after signing in: its unit and the catalogue (PROTOCOL.md §5).
 READ_SESSION = """async () => {
-  const db = await import('/app/js/page/db.js');
+  const db = await import('/app/js/shared/db.js');
   const session = await db.getMeta('session');
   const reference = await db.getMeta('reference');
   const types = (reference.activity_types || []).filter((t) => t.active !== false);
   return { unit_id: session.user.unit_id, types };
 }"""
 
-# Queue the entries through the app's own store, as the entry form does: a record marked
-# pending and its outbox entry in one transaction. Older store versions take the number
-# from the mutation; newer ones number it themselves — both advance "next_n".
+# Queue the entries through the app's own outbox, as the entry form does: a record marked
+# pending and its outbox entry, numbered, in one transaction.
 QUEUE = """async (entries) => {
-  const db = await import('/app/js/page/db.js');
-  for (const e of entries) {
-    const n = (await db.getMeta('next_n')) || 1;
-    const record = { id: e.id, version: 0, ...e.record, _pending: true };
-    const mutation = { n, collection: 'activities', op: 'upsert', id: e.id, base_version: null,
-                       record: e.record, typed_at: e.typed_at };
-    await db.saveLocal(record, mutation);
-  }
+  const outbox = await import('/app/js/shared/outbox.js');
+  for (const e of entries) await outbox.queueUpsert({ id: e.id, version: 0, ...e.record });
 }"""
 
 OUTBOX_COUNT = """() => new Promise((ok, ko) => {
@@ -867,7 +891,7 @@ DRAIN = (
 )
 
 REJECTED = """async (ids) => {
-  const db = await import('/app/js/page/db.js');
+  const db = await import('/app/js/shared/db.js');
   const wanted = new Set(ids);
   const records = await db.all('records');
   return records.filter(r => wanted.has(r.id) && (r._rejected || r._pending)).length;
@@ -900,6 +924,8 @@ def server_counts(env: dict[str, str], ids_file: Path) -> dict[str, int]:
 @dataclass
 class Backlog:
     entries: int
+    link: str
+    pushes: list[int]
     signin: Bytes
     queue_s: float
     push_s: float | None
@@ -944,8 +970,10 @@ def scenario_backlog(
     env: dict[str, str],
     tmp: Path,
     need_ready: bool,
+    throttle: Throttle = TWO_G,
+    description_chars: int = 0,
 ) -> Backlog:
-    """4: sign in online, queue ``n`` entries offline, push them all on 2G."""
+    """4, 5: sign in online, queue ``n`` entries offline, push them all on ``throttle``."""
     context = new_phone(browser, need_ready)
     try:
         page = context.new_page()
@@ -961,7 +989,9 @@ def scenario_backlog(
         signin = tally([], tap.since(wire0), is_api)
 
         known = page.evaluate(READ_SESSION)
-        entries = make_entries(n, known["unit_id"], known["types"], random.Random(20261128))
+        entries = make_entries(
+            n, known["unit_id"], known["types"], random.Random(20261128), description_chars
+        )
         ids_file = tmp / "backlog_ids.json"
         ids_file.write_text(json.dumps([e["id"] for e in entries]))
         before = server_counts(env, ids_file)
@@ -978,7 +1008,7 @@ def scenario_backlog(
         # The throttle goes on while the context is still offline (Playwright's offline
         # wins over it), so the very first byte of the sync already crosses 2G.
         log = NetLog()
-        cdp = Tap(context, page, log, TWO_G)
+        cdp = Tap(context, page, log, throttle)
         page.evaluate(
             "() => { window.__benchOnline = null; addEventListener('online', "
             "() => { window.__benchOnline = performance.now(); }, { once: true }); }"
@@ -1007,6 +1037,8 @@ def scenario_backlog(
 
     return Backlog(
         entries=n,
+        link=throttle.label(),
+        pushes=[r.up for r in reqs if push_path(r.path) and not r.failed],
         signin=signin,
         queue_s=queue_s,
         push_s=(marks["empty"] - t0) / 1000 if marks["empty"] is not None else None,
@@ -1162,7 +1194,7 @@ def print_report(
     need_ready: bool,
     visits: tuple[Visit, Visit, Visit],
     startups: dict[str, list[Startup]],
-    backlog: Backlog | None,
+    backlogs: list[Backlog],
 ) -> None:
     first, reload, new_page = visits
     print("\n" + "=" * 100)
@@ -1216,15 +1248,17 @@ def print_report(
             for line in runs[0].timeline:
                 print(f"    {line}")
 
-    if backlog is None:
-        return
-    b = backlog
-    print(f"\n4. Backlog of {b.entries} entries pushed on {TWO_G.label()}")
+    for number, b in enumerate(backlogs, start=4):
+        print_backlog(number, b)
+
+
+def print_backlog(number: int, b: Backlog) -> None:
+    print(f"\n{number}. Backlog of {b.entries} entries pushed on {b.link}")
     print(
         f"  sign-in + first download (unthrottled): {b.signin.wire_requests} API requests, "
         f"{n(b.signin.wire_down)} B down, {n(b.signin.wire_up)} B up"
     )
-    print(f"  queued offline through db.saveLocal in {b.queue_s:.2f} s")
+    print(f"  queued offline through outbox.queueUpsert in {b.queue_s:.2f} s")
     print(f"  online → outbox empty: {secs(b.push_s)}")
     print(f"  online → status '{SYNCED_TEXT}…': {secs(b.sync_s)}  (push, pull back, conflicts)")
     print(
@@ -1246,6 +1280,7 @@ def print_report(
             f"  per entry pushed: {b.push.wire_up / b.entries:.0f} B up, "
             f"{b.push.wire_down / b.entries:.0f} B down (wire)"
         )
+    print(f"  answered pushes, bytes up each (CDP): {', '.join(n(x) for x in b.pushes)}")
     print("  requests seen by CDP (times from the first one, the browser's clock):")
     for line in b.timeline:
         print(f"    {line}")
@@ -1265,11 +1300,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs per throttled profile (3)")
     parser.add_argument("--backlog", type=int, default=None, help="entries pushed on 2G (500)")
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 1 run per profile, 100 entries"
+        "--slow-backlog",
+        type=int,
+        default=None,
+        help="entries with 3,000-character descriptions pushed on GPRS (200)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 run per profile, 100 + 50 entries"
     )
     args = parser.parse_args(argv)
     runs = args.runs or (1 if args.quick else 3)
     entries = args.backlog or (100 if args.quick else 500)
+    slow_entries = args.slow_backlog or (50 if args.quick else 200)
 
     from playwright.sync_api import sync_playwright
 
@@ -1294,15 +1336,21 @@ def main(argv: list[str] | None = None) -> int:
                         scenario_startup(browser, base, wire, throttle, need_ready, ready_s=240)
                     )
             print(f"4: {entries}-entry backlog on 2G")
-            backlog = scenario_backlog(browser, base, wire, login, entries, env, tmp, need_ready)
+            backlogs = [scenario_backlog(browser, base, wire, login, entries, env, tmp, need_ready)]
+            print(f"5: {slow_entries}-entry backlog, long descriptions, on GPRS")
+            backlogs.append(
+                scenario_backlog(
+                    browser, base, wire, login, slow_entries, env, tmp, need_ready, GPRS, 3000
+                )
+            )
         finally:
             browser.close()
             wire.close()
-    print_report(header, who, need_ready, visits, startups, backlog)
-    ok = backlog.found == entries and backlog.added == entries and backlog.left_on_phone == 0
-    if not ok:
-        print("\nCORRECTNESS FAILED: the backlog did not arrive exactly once")
-        return 1
+    print_report(header, who, need_ready, visits, startups, backlogs)
+    for b in backlogs:
+        if not (b.found == b.entries and b.added == b.entries and b.left_on_phone == 0):
+            print(f"\nCORRECTNESS FAILED: the backlog on {b.link} did not arrive exactly once")
+            return 1
     return 0
 
 

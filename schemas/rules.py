@@ -1,8 +1,11 @@
-"""The activity rules as data, for the phone to check an entry before it is queued.
+"""The activity rules and the protocol's limits as data, for the phone: it checks an entry
+before it is queued, builds records from the field list and sizes its pushes within the
+limits.
 
-Read from :class:`~schemas.activity.ActivitySchema` itself rather than restated, so the
-phone's checks and the server's cannot drift apart: a limit changed here changes on the
-phone with the next app version (the rules are part of the precached shell).
+Read from :class:`~schemas.activity.ActivitySchema` and :mod:`schemas.sync` themselves
+rather than restated, so the phone and the server cannot drift apart: a limit changed here
+changes on the phone with the next app version (the rules are part of the precached shell,
+and of its version).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from .activity import (
 )
 from .catalogue import QUANTITY_MAX
 from .errors import MESSAGES
+from .sync import MAX_BODY_BYTES, MAX_MUTATIONS
 
-#: Set by the server; a phone never validates them.
+#: Not checked on the phone: the id travels beside the record (§3), and ``recorded_at`` is
+#: the phone's own clock, information only.
 _SERVER_ONLY = {"id", "recorded_at"}
 
 
@@ -54,6 +59,10 @@ def phone_rules() -> dict[str, Any]:
         if name not in _SERVER_ONLY
     }
     return {
+        # A record as the phone sends it (§6), in the schema's order: the fields the person
+        # types and the phone's clock; the server-owned ones it receives are never sent.
+        "record_fields": [name for name in schema.load_fields if name != "id"],
+        "protocol": {"max_mutations": MAX_MUTATIONS, "max_body_bytes": MAX_BODY_BYTES},
         "fields": fields,
         "dates": {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()},
         "days_ahead": MAX_DAYS_AHEAD,

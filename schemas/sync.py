@@ -15,8 +15,12 @@ from . import fields as f
 from .errors import problem
 
 PROTOCOL_VERSIONS = (1,)
-#: The most mutations one push may carry (PROTOCOL §1): the only place the server says so.
+#: The most mutations one push may carry (PROTOCOL §1, ``413 batch_too_large`` beyond):
+#: the only place the server says so.
 MAX_MUTATIONS = 200
+#: A request body as sent, compressed or not, and once decompressed (``413 body_too_large``).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024
 #: A pull page's largest and default size (PROTOCOL §5).
 MAX_PAGE = 5000
 DEFAULT_PAGE = 500

@@ -71,8 +71,12 @@ def shell_version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+#: The page's module graph: its own modules and those it shares with the worker.
+_PAGE_MODULES = ("js/page/", "js/shared/")
+
+
 def _modules(root: Path) -> list[str]:
-    return [n for n in shell_files(root) if n.startswith("js/page/") and n.endswith(".js")]
+    return [n for n in shell_files(root) if n.startswith(_PAGE_MODULES) and n.endswith(".js")]
 
 
 @bp.get("/")

@@ -9,14 +9,15 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from schemas.sync import PROTOCOL_VERSIONS
+from schemas.sync import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSIONS
 
 from ..errors import ApiError
 
 HEADER = "Sodoan-Protocol"
-#: Bytes on the wire (compressed or not) and after decompression.
-MAX_BODY = 1024 * 1024
-MAX_DECOMPRESSED = 8 * 1024 * 1024
+#: Bytes on the wire (compressed or not) and after decompression: protocol facts, kept in
+#: ``schemas.sync`` so the phone reads the same figures (``/app/rules.json``).
+MAX_BODY = MAX_BODY_BYTES
+MAX_DECOMPRESSED = MAX_DECOMPRESSED_BYTES
 
 
 def _check_version() -> None:

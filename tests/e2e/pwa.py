@@ -6,6 +6,12 @@ Content-Security-Policy forbids (as it should), so waiting is done by polling.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
+import socket
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -65,7 +71,7 @@ def sign_in(page: Any, username: str, password: str = f.PASSWORD) -> None:
 
 
 def outbox_count(page: Any) -> int:
-    return page.evaluate("import('/app/js/page/db.js').then(db => db.count('outbox'))")
+    return page.evaluate("import('/app/js/shared/db.js').then(db => db.count('outbox'))")
 
 
 def record_activity(page: Any, title: str, **values: str) -> None:
@@ -103,7 +109,7 @@ def stored(world: Any, **where: Any) -> int:
 
 def device_id(page: Any) -> str:
     return page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
+        "import('/app/js/shared/db.js').then(db => db.getMeta('session')).then(s => s.device_id)"
     )
 
 
@@ -114,3 +120,126 @@ def retire_type(world: Any, code: str) -> None:
             update(ActivityType).where(ActivityType.code == code).values(active=False)
         )
         db.session.commit()
+
+
+def queue_backlog(page: Any, unit_id: int, count: int, description_chars: int = 0) -> None:
+    """Queue ``count`` new activities through the app's own outbox, as the entry form
+    does, with descriptions of random CJK characters (they barely compress), without
+    starting a sync."""
+    page.evaluate(
+        """async ([unit, count, chars]) => {
+          const outbox = await import('/app/js/shared/outbox.js');
+          const noise = () => Array.from({ length: chars },
+            () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20000))).join('');
+          for (let i = 0; i < count; i += 1) {
+            await outbox.queueUpsert({ id: crypto.randomUUID(), version: 0, unit_id: unit,
+              type: 'thi_dua', title: `Mục ${i}`, starts_on: '2026-11-20', ends_on: '2026-11-20',
+              place: '', members_count: 1, citizens_served: 0, volunteer_hours: '1.0',
+              quantities: {}, description: noise(), status: 'submitted',
+              recorded_at: '2026-11-20T08:00:00+07:00' });
+          }
+        }""",
+        [unit_id, count, description_chars],
+    )
+
+
+def set_link(page: Any, bytes_per_second: int) -> None:
+    """What the phone believes of its link (as its last pushes measured it)."""
+    page.evaluate(
+        "bps => import('/app/js/shared/db.js').then(db => db.setMeta({link: {bps, ratio: 0.5}}))",
+        bytes_per_second,
+    )
+
+
+def push_body(request: Any) -> dict:
+    """A push as the phone sent it (gzipped or not)."""
+    data = request.post_data_buffer
+    if request.headers.get("content-encoding") == "gzip":
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+class CuttingRelay:
+    """A TCP relay in front of the test server that cuts a connection whose request has
+    gone unanswered ``cut_after`` seconds after its first byte: what gunicorn's worker
+    time-out does to a push still trickling in over 2G (the phone sees a dropped
+    connection; the server applies nothing). ``base`` is the URL to open the app at.
+
+    Like a proxy with a short keep-alive, it closes a connection idle for a moment after
+    an answer: a request cut on a reused connection is one Chromium silently sends again,
+    so without this the phone would not see the cut."""
+
+    def __init__(self, base: str, cut_after: float) -> None:
+        self.target = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+        self.cut_after = cut_after
+        self.cuts = 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.base = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.asking: dict[socket.socket, float | None] = {}
+        self.answered: dict[socket.socket, float] = {}
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.asking[client] = None
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst, client), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                with self.lock:
+                    if src is client:  # a request under way: the clock runs from its start
+                        if self.asking.get(client) is None:
+                            self.asking[client] = time.monotonic()
+                    elif client in self.asking:  # answered
+                        self.asking[client] = None
+                        self.answered[client] = time.monotonic()
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                s.close()
+        with self.lock:
+            self.asking.pop(client, None)
+            self.answered.pop(client, None)
+
+    def _watch(self) -> None:
+        while not self.closed:
+            time.sleep(0.05)
+            now = time.monotonic()
+            with self.lock:
+                late = [
+                    c for c, since in self.asking.items() if since and now - since > self.cut_after
+                ]
+                self.cuts += len(late)
+                idle = [
+                    c
+                    for c, since in self.answered.items()
+                    if self.asking.get(c) is None and now - since > 0.3
+                ]
+                for c in late + idle:
+                    self.asking.pop(c, None)
+                    self.answered.pop(c, None)
+                    with contextlib.suppress(OSError):
+                        c.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.closed = True
+        self.server.close()

@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from schemas.activity import ActivitySchema
+from schemas.activity import SERVER_OWNED, ActivitySchema
 from schemas.catalogue import TypeSpec
 from server.seed.catalogue import TYPES
 from tests.world import activity_record
@@ -106,3 +106,23 @@ def test_the_phone_and_the_server_find_the_same_problems(world, live_server, pho
         {"volunteer_hours": 12},
         {"status": "draft", "quantities": {"dossiers_land": "7"}},
     ]
+
+
+def test_the_rules_say_what_the_server_sends_and_enforces(world):
+    """The phone builds records from `record_fields` and sizes pushes by `protocol`: both
+    must be what the server actually sends and refuses beyond."""
+    phone = world.phone("hoa")
+    rules = phone.client.get("/app/rules.json").get_json()
+    phone.push(phone.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b1"])))
+    [change] = phone.pull()["changes"]
+    assert rules["record_fields"] == [k for k in change["record"] if k not in SERVER_OWNED]
+
+    limit = rules["protocol"]["max_mutations"]
+    many = [phone.mutation("delete", uuid.uuid4()) for _ in range(limit + 1)]
+    too_many = phone.push(*many, expect=413)
+    assert (too_many["code"], too_many["limit"]) == ("batch_too_large", limit)
+    limit_bytes = rules["protocol"]["max_body_bytes"]
+    padded = {"device_id": str(phone.device_id), "mutations": [], "pad": "x" * limit_bytes}
+    too_large = phone.post("/api/v1/sync/push", padded)
+    assert too_large.status_code == 413
+    assert too_large.get_json()["limit_bytes"] == limit_bytes

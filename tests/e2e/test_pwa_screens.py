@@ -87,7 +87,7 @@ def test_a_half_typed_entry_survives_a_reload_as_a_draft(world, live_server, pho
     page.select_option("#f-type", "thi_dua")
     page.fill("#f-title", "Đang gõ dở")
     page.fill("#f-place", "Bản Giới")
-    until(page, "import('/app/js/page/db.js').then(db => db.getDraft('new'))")
+    until(page, "import('/app/js/shared/db.js').then(db => db.getDraft('new'))")
     page.reload()
     page.wait_for_selector("#activity-form")
     assert page.input_value("#f-title") == "Đang gõ dở"
@@ -97,7 +97,7 @@ def test_a_half_typed_entry_survives_a_reload_as_a_draft(world, live_server, pho
     page.click("#save-draft")
     page.wait_for_selector("#records")
     synced(page)
-    assert page.evaluate("import('/app/js/page/db.js').then(db => db.getDraft('new'))") is None
+    assert page.evaluate("import('/app/js/shared/db.js').then(db => db.getDraft('new'))") is None
     with world.app.app_context():
         assert db.session.scalars(select(Activity.status)).one() == "draft"
 
@@ -180,4 +180,4 @@ def test_sign_in_by_enrolment_code_language_and_a_guarded_sign_out(world, live_s
     page.click("#sign-out")
     page.wait_for_selector("#sign-in")
     assert stored(world) == 1
-    assert page.evaluate("import('/app/js/page/db.js').then(db => db.count('records'))") == 0
+    assert page.evaluate("import('/app/js/shared/db.js').then(db => db.count('records'))") == 0

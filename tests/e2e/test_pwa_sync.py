@@ -246,7 +246,7 @@ def test_another_person_cannot_sign_in_over_refused_entries_still_to_fix(
     page.wait_for_selector("#sign-in p.error:has-text('Nông Thị Hoa')")
     assert "1 mục bị từ chối" in page.inner_text("#sign-in")
     refused = (
-        "import('/app/js/page/db.js').then(db => db.all('records'))"
+        "import('/app/js/shared/db.js').then(db => db.all('records'))"
         ".then(rs => rs.filter(r => r._rejected).map(r => r.title))"
     )
     assert page.evaluate(refused) == ["Câu lạc bộ"]
@@ -293,11 +293,11 @@ def test_a_store_that_reuses_numbers_renumbers_and_sends_once(world, live_server
     synced(page)
     # The phone's store comes back from an older copy: its counter hands out numbers the
     # server already applied, with other payloads (409 mutation_mismatch, `expected`).
-    page.evaluate("import('/app/js/page/db.js').then(db => db.setMeta({next_n: 1}))")
+    page.evaluate("import('/app/js/shared/db.js').then(db => db.setMeta({next_n: 1}))")
     page.context.set_offline(True)
     record_activity(page, "Sau khi khôi phục")
     assert page.evaluate(
-        "import('/app/js/page/db.js').then(db => db.outbox()).then(o => o.map(m => m.n))"
+        "import('/app/js/shared/db.js').then(db => db.outbox()).then(o => o.map(m => m.n))"
     ) == [1]
     page.context.set_offline(False)
     synced(page)
@@ -341,7 +341,7 @@ def test_two_tabs_never_push_the_same_entry_twice(world, live_server, phone_page
     second.click("#sync")
     synced(page)
     synced(second)
-    until(second, "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)")
+    until(second, "import('/app/js/shared/db.js').then(db => db.count('outbox')).then(n => !n)")
     assert stored(world) == 3
     numbers = []
     for response in sent:
@@ -374,7 +374,7 @@ def test_resync_required_rebuilds_the_store_and_still_sends_waiting_entries(
     assert sorted(titles) == ["Bị từ chối", "Chờ gửi"]
     assert outbox_count(page) == 0
     assert stored(world, title="Chờ gửi") == 1
-    cursor = page.evaluate("import('/app/js/page/db.js').then(db => db.getMeta('cursor'))")
+    cursor = page.evaluate("import('/app/js/shared/db.js').then(db => db.getMeta('cursor'))")
     with world.app.app_context():
         epoch = db.session.scalar(select(sync_state.c.epoch))
     assert cursor.split(".")[1] == epoch.replace("-", "")[:8]
@@ -436,7 +436,7 @@ def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
             "lastChance": False,
         },
     )
-    until(page, "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)")
+    until(page, "import('/app/js/shared/db.js').then(db => db.count('outbox')).then(n => n === 0)")
     for _ in range(50):  # the worker's request events may arrive after the page's answer
         if pushes:
             break
@@ -444,53 +444,3 @@ def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
     assert pushes == [True]  # sent once, by the worker, not by the page
     assert stored(world, title="Gửi nền") == 1
     synced(page)  # the worker told the page, which shows it
-
-
-def test_a_backlog_too_large_for_one_request_goes_in_smaller_batches(
-    world, live_server, phone_page
-):
-    """200 entries with long, incompressible descriptions: more than the server's 1 MB per
-    request even gzipped. The server answers 413; the phone halves its batches."""
-    page = phone_page
-    ready(page, live_server)
-    sign_in(page, "hoa")
-    page.context.set_offline(True)
-    page.evaluate(
-        """async (unit) => {
-          const db = await import('/app/js/page/db.js');
-          const noise = () => Array.from({ length: 5000 },
-            () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20000))).join('');
-          for (let i = 0; i < 200; i += 1) {
-            const id = crypto.randomUUID();
-            const record = { unit_id: unit, type: 'thi_dua', title: `Mục ${i}`,
-              starts_on: '2026-11-20', ends_on: '2026-11-20', place: '', members_count: 1,
-              citizens_served: 0, volunteer_hours: '1.0', quantities: {},
-              description: noise(), status: 'submitted',
-              recorded_at: '2026-11-20T08:00:00+07:00' };
-            await db.saveLocal({ id, version: 0, ...record, _pending: true },
-              { collection: 'activities', op: 'upsert', id, base_version: null, record,
-                typed_at: record.recorded_at });
-          }
-        }""",
-        world.ids["b1"],
-    )
-    answers: list[int] = []
-    encodings: list[str | None] = []
-    page.context.on(
-        "response", lambda r: answers.append(r.status) if "/sync/push" in r.url else None
-    )
-    page.context.on(
-        "request",
-        lambda r: (
-            encodings.append(r.headers.get("content-encoding")) if "/sync/push" in r.url else None
-        ),
-    )
-    page.context.set_offline(False)
-    until(
-        page,
-        "import('/app/js/page/db.js').then(db => db.count('outbox')).then(n => n === 0)",
-        timeout_ms=60000,
-    )
-    assert answers[0] == 413 and answers[-1] == 200
-    assert encodings and set(encodings) == {"gzip"}  # every push body was compressed
-    assert stored(world) == 200

@@ -123,7 +123,7 @@ def test_an_app_speaking_an_old_protocol_is_told_to_update_and_keeps_its_entries
     sends them."""
     shell = tmp_path / "pwa"
     shutil.copytree(PWA, shell)
-    api = shell / "js" / "page" / "api.js"
+    api = shell / "js" / "shared" / "api.js"
     current = api.read_text()
     world.app.config["PWA_DIR"] = str(shell)
     page = phone_page

@@ -24,6 +24,18 @@ const STRINGS = {
   synced_at: ["Đã đồng bộ lúc {time}", "Synced at {time}"],
   never_synced: ["Chưa đồng bộ", "Not synced yet"],
   sync_failed: ["Đồng bộ chưa được, sẽ thử lại lúc {time}", "Sync failed, will retry at {time}"],
+  sync_unconfirmed: [
+    "Máy chủ chưa xác nhận, sẽ gửi lại lúc {time}",
+    "Not confirmed by the server yet; will send again at {time}",
+  ],
+  db_unavailable: [
+    "Máy chủ tạm thời gián đoạn. Các mục vừa gửi có thể đã được ghi; điện thoại sẽ tự gửi lại đúng các mục đó và máy chủ không ghi mục nào hai lần.",
+    "The server was briefly unavailable. What was just sent may have been saved; the phone sends the same entries again, and the server never saves one twice.",
+  ],
+  push_cut: [
+    "Mất kết nối khi đang gửi. Các mục có thể đã tới máy chủ; điện thoại sẽ tự gửi lại, không mục nào bị ghi hai lần.",
+    "The connection dropped while sending. The entries may have reached the server; the phone sends them again, and none is saved twice.",
+  ],
   sync_failed_stopped: ["Lần đồng bộ gần nhất không thành công", "The last sync did not succeed"],
   rejected_count: ["{n} mục bị từ chối", "{n} entries refused"],
   conflict_count: ["{n} xung đột", "{n} conflicts"],
@@ -85,6 +97,17 @@ const STRINGS = {
   rejected_title: ["Bị máy chủ từ chối", "Refused by the server"],
   fix_resend: ["Sửa và gửi lại", "Fix and send again"],
   discard: ["Bỏ thay đổi này", "Discard this change"],
+  moved_away: [
+    "Mục này thuộc {unit}, chi đoàn bạn không còn sinh hoạt, nên máy chủ không nhận. Hãy chuyển nó sang chi đoàn hiện tại của bạn ({home}) hoặc bỏ đi.",
+    "This entry belongs to {unit}, a branch you are no longer in, so the server refused it. Move it to your current branch ({home}) or discard it.",
+  ],
+  moved_away_edit: [
+    "Hoạt động này thuộc {unit}, chi đoàn bạn không còn sinh hoạt: thay đổi của bạn không gửi được. Người của chi đoàn đó vẫn sửa được hoạt động.",
+    "This activity belongs to {unit}, a branch you are no longer in: your change cannot be sent. People of that branch can still change it.",
+  ],
+  a_former_branch: ["chi đoàn cũ của bạn", "your former branch"],
+  your_branch: ["chi đoàn của bạn", "your branch"],
+  refile: ["Chuyển sang chi đoàn hiện tại", "Move to my current branch"],
   confirm_discard: ["Bỏ thay đổi bị từ chối của “{title}”?", "Discard the refused change of “{title}”?"],
   conflicts_title: ["Xung đột cần chọn", "Conflicts to decide"],
   server_value: ["Trên máy chủ", "On the server"],

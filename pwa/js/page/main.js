@@ -3,7 +3,7 @@
 // worker's background sync). Everything on screen comes from IndexedDB, so it all works
 // with no network.
 
-import * as store from "./db.js";
+import * as store from "../shared/db.js";
 import { setLanguage, t } from "./i18n.js";
 import { detailScreen } from "./screens/detail.js";
 import { formScreen } from "./screens/form.js";
@@ -11,7 +11,7 @@ import { listScreen } from "./screens/list.js";
 import { settingsScreen } from "./screens/settings.js";
 import { signInScreen } from "./screens/signin.js";
 import { syncScreen } from "./screens/synccentre.js";
-import { syncNow } from "./sync.js";
+import { syncNow } from "../shared/sync.js";
 import { el } from "./ui.js";
 
 const view = document.getElementById("view");
@@ -95,7 +95,9 @@ async function paintStatus() {
   if (upgrade) parts.push(t("upgrade_required"));
   else if (!syncing && navigator.onLine && error) {
     const time = nextTry && nextTry.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
-    parts.push(time ? t("sync_failed", { time }) : t("sync_failed_stopped"));
+    // Entries sent without an answer may already be on the server: "not confirmed yet".
+    if (time) parts.push(t(error.unconfirmed ? "sync_unconfirmed" : "sync_failed", { time }));
+    else parts.push(t("sync_failed_stopped"));
   }
   if (!waiting && last && !syncing && !(error && navigator.onLine)) {
     parts.push(t("synced_at", { time: new Date(last).toLocaleString("vi-VN") }));
@@ -237,9 +239,10 @@ async function settle(outcome) {
     // cut do not all hit the server in the same second.
     failures += 1;
     const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
-    // Never sooner than the server asked (Retry-After on an outage or a busy server).
-    const asked = (outcome.retry_after || 0) * 1000;
-    schedule(Math.max(asked, Math.round(base * (0.5 + Math.random()))));
+    // When the server says how long to wait (Retry-After on an outage or a busy server:
+    // short, with its own jitter, longer while it lasts), that is the wait: never sooner,
+    // and no later either, so a 2 s outage costs the phone 2 s, not our 15–60 s.
+    schedule(outcome.retry_after ? Math.ceil(outcome.retry_after * 1000) : Math.round(base * (0.5 + Math.random())));
   } else {
     // Only the person can go on (signed out, device revoked, app too old): no retry is
     // planned, and the status line must not promise one.

@@ -33,13 +33,3 @@ export function today() {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
   return local.toISOString().slice(0, 10);
 }
-
-/** The phone's clock with its zone, as the protocol wants recorded_at. */
-export function nowWithZone() {
-  const now = new Date();
-  const offset = -now.getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
-  const local = new Date(now.getTime() + offset * 60000).toISOString().slice(0, 19);
-  return `${local}${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
-}

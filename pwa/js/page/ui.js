@@ -1,7 +1,9 @@
 // Building the screens. Text a person typed is only ever set with textContent (never
 // parsed as HTML), so a title like "<script>" stays text.
 
-import { t } from "./i18n.js";
+import * as store from "../shared/db.js";
+import { movedAway, refile } from "../shared/outbox.js";
+import { said, t } from "./i18n.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -51,4 +53,50 @@ export function typeName(reference, code, lang) {
   const type = (reference.activity_types || []).find((x) => x.code === code);
   if (!type) return code;
   return (lang === "en" && type.name_en) || type.name_vi;
+}
+
+function unitName(reference, id) {
+  const unit = ((reference && reference.units) || []).find((u) => u.id === id);
+  return unit ? unit.name : null;
+}
+
+/** Why the server refused the record's last change, in the person's words. */
+export function refusal(rec, reference) {
+  if (movedAway(rec, reference)) {
+    const unit = rec._rejected.unit_name || t("a_former_branch");
+    const home = unitName(reference, reference.home_unit_id) || t("your_branch");
+    return t(rec.version ? "moved_away_edit" : "moved_away", { unit, home });
+  }
+  return said(rec._rejected.reason);
+}
+
+/** File a refused entry of a branch the person has left in their current one. */
+export function refileButton(app, rec, problem) {
+  return button(t("refile"), {
+    class: "refile",
+    onclick: async () => {
+      try {
+        await refile(rec, app.reference.home_unit_id);
+      } catch (err) {
+        if (!(err instanceof store.StorageFull)) throw err;
+        problem.textContent = t("storage_full");
+        app.storageFull();
+        return;
+      }
+      app.saved();
+      app.go("#/");
+    },
+  });
+}
+
+/** Give up a refused change (after asking): a moved one leaves the phone altogether. */
+export function discardButton(app, rec) {
+  return button(t("discard"), {
+    class: "secondary discard",
+    onclick: async () => {
+      if (!confirm(t("confirm_discard", { title: rec.title }))) return;
+      await store.discardRejected(rec.id, { drop: movedAway(rec, app.reference) });
+      app.render();
+    },
+  });
 }

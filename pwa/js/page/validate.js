@@ -1,21 +1,10 @@
 // The server's activity rules, checked on the phone before an entry is queued, so most
 // mistakes are fixed while the person is still at the activity rather than weeks later.
 // The limits and the messages come from /app/rules.json, made from the server's own schema
-// (schemas/rules.py); the codes are the protocol's (§6). No DOM: testable anywhere.
+// (schemas/rules.py, loaded by ../shared/rules.js); the codes are the protocol's (§6). No
+// DOM: testable anywhere.
 
-let loaded = null;
-
-/** The rules, from the precached shell (so offline too). */
-export function rules() {
-  if (!loaded) {
-    loaded = fetch("/app/rules.json").then((r) => {
-      if (!r.ok) throw new Error(`rules.json: HTTP ${r.status}`);
-      return r.json();
-    });
-    loaded.catch(() => { loaded = null; });
-  }
-  return loaded;
-}
+export { rules } from "../shared/rules.js";
 
 /** One problem in the protocol's shape, with both texts filled in. */
 export function problem(all, code, params = {}) {
@@ -109,7 +98,7 @@ export function validate(all, record, types, todayIso) {
     if (found.length) errors[name] = found;
   }
   for (const name of Object.keys(record)) {
-    if (!(name in all.fields) && name !== "recorded_at") errors[name] = [problem(all, "unknown_field")];
+    if (!all.record_fields.includes(name)) errors[name] = [problem(all, "unknown_field")];
   }
   for (const key of ["starts_on", "ends_on"]) {
     if (!errors[key] && (record[key] < all.dates.min || record[key] > all.dates.max)) {

@@ -2,9 +2,10 @@
 // server/pwa.py). The app shell, versioned and precached, is served from cache first so
 // every screen opens with no network; the API is never cached. A new version waits until
 // the person chooses to apply it ("Có phiên bản mới"), so nothing changes under a half-
-// typed entry. Where the browser has Background Sync, it syncs here with no page open.
+// typed entry. Where the browser has Background Sync, it syncs here with no page open,
+// with the page's own sync client (js/shared/: the modules both contexts run).
 
-import { syncNow } from "./js/page/sync.js";
+import { syncNow } from "./js/shared/sync.js";
 
 /* global VERSION, SHELL */
 const CACHE = `sodoan-shell-${VERSION}`;

@@ -1,10 +1,11 @@
 // One activity as recorded, with the reviewer's comment when it came back, and why the
 // server refused it when it did.
 
-import * as store from "../db.js";
-import { language, said, t } from "../i18n.js";
-import { nowWithZone, showDate } from "../text.js";
-import { badge, button, el, typeName } from "../ui.js";
+import * as store from "../../shared/db.js";
+import { canRefile, movedAway, queueDelete } from "../../shared/outbox.js";
+import { language, t } from "../i18n.js";
+import { showDate } from "../text.js";
+import { badge, button, discardButton, el, refileButton, refusal, typeName } from "../ui.js";
 
 function row(label, value) {
   return [el("dt", { text: label }), el("dd", { text: value === "" || value == null ? "—" : String(value) })];
@@ -18,7 +19,7 @@ export async function detailScreen(app, id) {
   const parts = [el("h1", { id: "detail-title", text: rec.title }), el("p", {}, badge(rec))];
   if (rec._rejected) {
     parts.push(el("div", { class: "box rejected", id: "rejected-reason", role: "alert" },
-      el("strong", { text: t("st_rejected") }), el("p", { text: said(rec._rejected.reason) })));
+      el("strong", { text: t("st_rejected") }), el("p", { text: refusal(rec, app.reference) })));
   }
   if (rec.review_comment && (rec.status === "returned" || rec.status === "verified")) {
     parts.push(el("div", { class: `box ${rec.status}`, id: "review-comment" },
@@ -45,6 +46,11 @@ export async function detailScreen(app, id) {
   const problem = el("p", { class: "error", id: "detail-error", role: "alert" });
   if (rec.status === "verified") {
     actions.append(el("p", { class: "hint", text: t("verified_locked") }));
+  } else if (movedAway(rec, app.reference)) {
+    // Its branch is no longer the person's: editing it there cannot be sent; filing it
+    // again in their branch can (or, for an edit of the old branch's record, discarding).
+    if (canRefile(rec, app.reference)) actions.append(refileButton(app, rec, problem));
+    if (!rec._pending) actions.append(discardButton(app, rec));
   } else if (!rec._deleting) {
     actions.append(
       el("a", { class: "button", id: "edit", href: `#/a/${rec.id}/edit`, text: rec._rejected ? t("fix_resend") : t("edit") }),
@@ -53,12 +59,8 @@ export async function detailScreen(app, id) {
         class: "secondary",
         onclick: async () => {
           if (!confirm(t("confirm_delete", { title: rec.title }))) return;
-          const { _rejected, ...kept } = rec;
           try {
-            await store.saveLocal(
-              { ...kept, _pending: true, _deleting: true },
-              { collection: "activities", op: "delete", id: rec.id, base_version: rec.version || null, typed_at: nowWithZone() },
-            );
+            await queueDelete(rec);
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");

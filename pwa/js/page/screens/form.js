@@ -1,23 +1,13 @@
 // New or edited activity. Checked on the phone with the server's rules; what is typed is
 // kept as a draft at every keystroke, so a crash, a call or a flat battery loses nothing.
 
-import * as store from "../db.js";
+import * as store from "../../shared/db.js";
+import { queueUpsert, wireOf } from "../../shared/outbox.js";
+import { nowWithZone } from "../../shared/time.js";
 import { language, said, t } from "../i18n.js";
-import { nowWithZone, parseDate, showDate, today } from "../text.js";
+import { parseDate, showDate, today } from "../text.js";
 import { button, el, field } from "../ui.js";
 import { rules, validate } from "../validate.js";
-
-const FIELDS = [
-  "unit_id", "type", "title", "starts_on", "ends_on", "place", "members_count",
-  "citizens_served", "volunteer_hours", "quantities", "description", "status",
-];
-
-/** The record's own fields, as the protocol sends them (no local marks). */
-export function wireOf(rec) {
-  const out = {};
-  for (const name of [...FIELDS, "recorded_at"]) if (rec[name] !== undefined) out[name] = rec[name];
-  return out;
-}
 
 /** A typed number ("1,5" is how many people write one and a half); empty is 0. */
 function number(text) {
@@ -141,7 +131,9 @@ export async function formScreen(app, id) {
     }
     const hours = number(inputs.volunteer_hours.value);
     return {
-      unit_id: existing ? existing.unit_id : app.session.user.unit_id,
+      // The user's unit as the server last said (a move to another branch comes with the
+      // next pull), not as it was at sign-in.
+      unit_id: existing ? existing.unit_id : reference.home_unit_id || app.session.user.unit_id,
       type: inputs.type.value,
       title: inputs.title.value.trim(),
       starts_on: parseDate(inputs.starts_on.value) || inputs.starts_on.value,
@@ -212,7 +204,8 @@ export async function formScreen(app, id) {
     clearTimeout(timer);
     const status = (event.submitter && event.submitter.dataset.status) || "submitted";
     const rec = record(status);
-    const errors = validate(await rules(), rec, reference.activity_types || [], today());
+    const all = await rules();
+    const errors = validate(all, rec, reference.activity_types || [], today());
     const shown = showErrors(form, errors);
     if (Object.keys(errors).length) {
       alert.textContent = [t("fix_errors"), ...shown.loose.map(said)].join(" ");
@@ -220,7 +213,7 @@ export async function formScreen(app, id) {
       return;
     }
     const recordId = existing ? existing.id : crypto.randomUUID();
-    const before = existing ? wireOf(existing) : null;
+    const before = existing ? wireOf(all, existing) : null;
     const changed = before && existing.version && !existing._rejected
       ? Object.keys(rec).filter((k) => k !== "recorded_at" && JSON.stringify(rec[k]) !== JSON.stringify(before[k]))
       : null;
@@ -232,16 +225,11 @@ export async function formScreen(app, id) {
     const { _rejected, ...kept } = existing || {};
     // The server's copy, kept so a refused change can be given up later.
     const server = existing && existing.version && !existing._pending && !existing._rejected
-      ? { version: existing.version, deleted: false, record: wireOf(existing) }
+      ? { version: existing.version, deleted: false, record: before }
       : kept._server;
-    const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _pending: true, _server: server };
-    const mutation = {
-      collection: "activities", op: "upsert", id: recordId,
-      base_version: existing && existing.version ? existing.version : null,
-      record: rec, changed, typed_at: nowWithZone(),
-    };
+    const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _server: server };
     try {
-      await store.saveLocal(local, mutation, draftKey);
+      await queueUpsert(local, changed, { draftKey });
     } catch (err) {
       alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
       if (err instanceof store.StorageFull) app.storageFull();

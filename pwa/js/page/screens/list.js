@@ -1,7 +1,7 @@
 // The branch's activities, newest first, with filters and a search that ignores accents.
 
 import { language, t } from "../i18n.js";
-import * as store from "../db.js";
+import * as store from "../../shared/db.js";
 import { fold, showDate } from "../text.js";
 import { badge, el, stateOf, typeName } from "../ui.js";
 

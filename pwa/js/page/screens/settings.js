@@ -1,6 +1,6 @@
 // Language, the account on this phone, storage, and a sign-out that cannot lose entries.
 
-import * as store from "../db.js";
+import * as store from "../../shared/db.js";
 import { language, t } from "../i18n.js";
 import { button, el } from "../ui.js";
 

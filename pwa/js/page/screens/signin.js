@@ -1,10 +1,10 @@
 // Signing this phone in, once, online: with a password or a one-time enrolment code.
 // After a revoked device it signs in again with the same device id, keeping the outbox.
 
-import { HttpError, NetworkError } from "../api.js";
-import * as store from "../db.js";
+import { HttpError, NetworkError } from "../../shared/api.js";
+import * as store from "../../shared/db.js";
 import { said, t } from "../i18n.js";
-import { EntriesKept, signIn } from "../sync.js";
+import { EntriesKept, signIn } from "../../shared/sync.js";
 import { button, el, field } from "../ui.js";
 
 export async function signInScreen(app) {

@@ -1,12 +1,13 @@
 // What waits, what the server refused and why, and conflicts to decide: the place where
 // nothing is ever silently lost.
 
-import { NetworkError } from "../api.js";
-import * as store from "../db.js";
+import { NetworkError } from "../../shared/api.js";
+import * as store from "../../shared/db.js";
+import { canRefile, movedAway } from "../../shared/outbox.js";
 import { said, t } from "../i18n.js";
-import { resolveConflict } from "../sync.js";
+import { resolveConflict } from "../../shared/sync.js";
 import { showDate } from "../text.js";
-import { button, el } from "../ui.js";
+import { button, discardButton, el, refileButton, refusal } from "../ui.js";
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
@@ -24,6 +25,10 @@ function valueText(value, field) {
 
 /** The last sync's problem in the person's words: the server's, or ours for the phone's own. */
 function whyStopped(problem) {
+  // What was sent may have been applied (an outage after the commit, a cut answer): our
+  // words say so, whatever an older server's message claims.
+  if (problem.code === "database_unavailable") return t("db_unavailable");
+  if (problem.unconfirmed && problem.code === "network") return t("push_cut");
   if (problem.message) return said(problem);
   if (problem.code === "network") return t("offline");
   if (problem.code === "storage_full") return t("storage_full");
@@ -55,21 +60,24 @@ export async function syncScreen(app) {
   if (rejected.length) {
     const list = el("ul", { id: "rejected", class: "records" });
     for (const r of rejected) {
-      const reasons = [said(r._rejected.reason)];
+      const reasons = [refusal(r, app.reference)];
       for (const [name, problems] of Object.entries(r._rejected.errors || {})) {
         const flat = Array.isArray(problems) ? problems : Object.values(problems).flat();
         reasons.push(`${t(`f_${name}`)}: ${flat.map(said).join("; ")}`);
       }
+      const problem = el("p", { class: "error", role: "alert" });
+      // One of a branch the person has left cannot be fixed there: filed again in their
+      // branch (a record the server never had) or discarded.
+      const moved = movedAway(r, app.reference);
       list.append(el("li", { "data-id": r.id },
         el("strong", { text: r.title }),
         ...reasons.map((text) => el("p", { class: "error", text })),
+        problem,
         el("div", { class: "actions" },
-          el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
-          button(t("discard"), { class: "secondary", onclick: async () => {
-            if (!confirm(t("confirm_discard", { title: r.title }))) return;
-            await store.discardRejected(r.id);
-            app.render();
-          } }),
+          moved
+            ? (canRefile(r, app.reference) ? refileButton(app, r, problem) : null)
+            : el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
+          discardButton(app, r),
         ),
       ));
     }

@@ -141,9 +141,12 @@ export async function outbox() {
 /**
  * Save a record the user typed and its outbox entry together: both or neither. The entry
  * gets the next mutation number inside the same transaction, so two tabs can never hand
- * out one number twice. A draft of the form, if any, goes in the same transaction.
+ * out one number twice. A draft of the form (`draftKey`), if any, goes in the same
+ * transaction, and so does the record this one `replaces` (a refused entry filed again
+ * under a new id), which must have nothing left in the outbox. Called by outbox.js, the
+ * one module that knows what a mutation holds.
  */
-export async function saveLocal(record, mutation, draftKey = null) {
+export async function saveLocal(record, mutation, { draftKey = null, replaces = null } = {}) {
   const tx = await begin(["records", "outbox", "meta", "drafts"], "readwrite");
   const meta = tx.objectStore("meta");
   const next = meta.get("next_n");
@@ -154,6 +157,14 @@ export async function saveLocal(record, mutation, draftKey = null) {
     tx.objectStore("records").put(record);
     if (draftKey) tx.objectStore("drafts").delete(draftKey);
   };
+  if (replaces) {
+    const left = tx.objectStore("outbox").index("by_id").count(replaces);
+    left.onsuccess = () => {
+      if (left.result > 0) tx.abort(); // it still waits for an answer: nothing is written
+    };
+    tx.objectStore("records").delete(replaces);
+    tx.objectStore("drafts").delete(replaces);
+  }
   return done(tx);
 }
 
@@ -209,9 +220,16 @@ export async function applyPage(changes, cursor, reference) {
  * again as a new entry.
  */
 export async function acknowledge(results) {
-  const tx = await begin(["records", "outbox"], "readwrite");
+  const tx = await begin(["records", "outbox", "meta"], "readwrite");
   const outboxStore = tx.objectStore("outbox");
   const records = tx.objectStore("records");
+  // Asked first, so it is there for every answer below (requests complete in order): the
+  // name of a unit the user may no longer write is not in the reference after a resync.
+  const reference = tx.objectStore("meta").get("reference");
+  const unitName = (id) => {
+    const unit = ((reference.result || {}).units || []).find((u) => u.id === id);
+    return unit ? unit.name : null;
+  };
   // What this transaction has already written per record: several answers of one record
   // (created, then edited, offline) each read it before the first one's write lands.
   const written = new Map();
@@ -247,6 +265,7 @@ export async function acknowledge(results) {
           const rejected = blocked && rec._rejected
             ? rec._rejected
             : { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op };
+          if (!blocked && r.reason && r.reason.code === "forbidden") rejected.unit_name = unitName(rec.unit_id);
           keep(r.id, { ...kept, _pending: left.result > 0, _rejected: rejected });
           return;
         }
@@ -302,15 +321,18 @@ export async function renumber(expected) {
   return done(tx);
 }
 
-/** The user gives up a refused change: back to the server's copy, or gone if it has none. */
-export async function discardRejected(id) {
+/**
+ * The user gives up a refused change: back to the server's copy, or gone if it has none.
+ * `drop`: gone in any case (a record of a branch the user has left, which no pull updates).
+ */
+export async function discardRejected(id, { drop = false } = {}) {
   const tx = await begin("records", "readwrite");
   const records = tx.objectStore("records");
   const req = records.get(id);
   req.onsuccess = () => {
     const rec = req.result;
     if (!rec || !rec._rejected || rec._pending) return;
-    const copy = rec._server || (rec.version ? null : { deleted: true });
+    const copy = drop ? { deleted: true } : rec._server || (rec.version ? null : { deleted: true });
     if (!copy) {
       const { _rejected, ...clean } = rec;
       records.put(clean);

@@ -3,15 +3,22 @@
 // Locks). Whatever goes wrong, an outbox entry is dropped only on the server's answer for
 // its number. Works in the page and in the service worker (no DOM).
 
-import { call, HttpError, NetworkError } from "./api.js";
+import { call, encode, HttpError, NetworkError } from "./api.js";
 import * as store from "./db.js";
+import * as links from "./link.js";
+import { mutationOf } from "./outbox.js";
+import { rules } from "./rules.js";
 
-const BATCH = 200; // the protocol's limit
 const PAGE = 500; // small enough that a dropped 2G link loses little
+const SHRINKS = 3; // smaller batches tried at once after a time-out or a cut, per sync
+const CUT_AFTER_MS = 2000; // a failure sooner than this is no network, not a slow link
 
 /** Why the last sync stopped, as the status line and the sync centre show it. */
 function problemOf(err) {
-  if (err instanceof NetworkError) return { code: "network", retry: true };
+  // A push that got no answer, or a 5xx, may have been applied: the same entries go
+  // again and the server answers them from its log (§3). Said so, not "nothing was sent".
+  const unconfirmed = !!(err && err.unconfirmed);
+  if (err instanceof NetworkError) return { code: "network", retry: true, unconfirmed };
   // Nothing is lost (the failed write's transaction left the store as it was), but nothing
   // new can be kept until the person frees space: tried again later, and said plainly.
   if (err instanceof store.StorageFull) return { code: "storage_full", retry: true };
@@ -26,33 +33,74 @@ function problemOf(err) {
       message_en: err.body.message_en || null,
       retry_after: err.retryAfter,
       retry,
+      unconfirmed,
     };
   }
   return { code: "client_error", message_en: String((err && err.message) || err), retry: true };
 }
 
+/**
+ * The longest prefix of `mutations` whose push fits in `budget` bytes as sent (at least
+ * one), and its encoded body. Estimated from the JSON's size and gzip's last ratio, then
+ * checked on the real compressed body (compressing is cheap next to a 2G upload).
+ */
+async function fit(deviceId, mutations, budget, ratio) {
+  const sizes = mutations.map((m) => new Blob([JSON.stringify(m)]).size + 1);
+  let count = 0;
+  let raw = 80; // the envelope
+  while (count < mutations.length && (count === 0 || (raw + sizes[count]) * ratio <= budget)) {
+    raw += sizes[count];
+    count += 1;
+  }
+  for (let tries = 0; ; tries += 1) {
+    const encoded = await encode({ device_id: deviceId, mutations: mutations.slice(0, count) });
+    if (encoded.bytes <= budget || count === 1 || tries === 3) return { count, encoded };
+    count = Math.max(1, Math.floor((count * budget * 0.95) / encoded.bytes));
+  }
+}
+
 async function pushAll(session) {
-  let batch = BATCH;
+  const { protocol } = await rules();
+  let maxCount = protocol.max_mutations;
+  let maxBytes = protocol.max_body_bytes;
+  let link = await links.load();
+  let shrinks = 0;
   let renumbered = false;
   for (;;) {
     const entries = await store.outbox();
     if (!entries.length) return;
-    const chunk = [entries[0]];
-    while (chunk.length < batch && chunk.length < entries.length && entries[chunk.length].n === chunk[chunk.length - 1].n + 1) {
-      chunk.push(entries[chunk.length]);
+    const run = [entries[0]];
+    while (run.length < maxCount && run.length < entries.length && entries[run.length].n === run[run.length - 1].n + 1) {
+      run.push(entries[run.length]);
     }
-    const mutations = chunk.map(({ n, collection, op, id, base_version, record, changed }) => {
-      const m = { n, collection, op, id, base_version };
-      if (op === "upsert") m.record = record;
-      if (changed) m.changed = changed;
-      return m;
-    });
+    const { count, encoded } = await fit(session.device_id, run.map(mutationOf), links.budget(link, maxBytes), link.ratio);
+    link = links.compressed(link, encoded);
+    const started = Date.now();
     let answer;
     try {
-      answer = await call("/sync/push", { device_id: session.device_id, mutations }, session.token);
+      answer = await call("/sync/push", undefined, session.token, { encoded, timeoutMs: links.timeout(link, encoded.bytes) });
     } catch (err) {
-      if (err instanceof HttpError && err.status === 413 && batch > 1) {
-        batch = Math.max(1, Math.floor(chunk.length / 2));
+      const took = Date.now() - started;
+      const slow = err instanceof NetworkError && (err.timedOut || took >= CUT_AFTER_MS);
+      if (slow) {
+        // Too slow for the link (our time-out), or cut on the way (a proxy's or worker's
+        // time-out, a dropped radio link): smaller batches from now on. Resending a
+        // shorter prefix at once is safe: the batch may have been applied after all, but
+        // the server remembers the last number it applied for this device and answers a
+        // resent number from its log instead of applying it again (§3), and the entries
+        // after the prefix keep their numbers, so none is skipped either.
+        link = links.failed(link, encoded.bytes, took);
+        await links.save(link);
+        if (count > 1 && shrinks < SHRINKS) {
+          shrinks += 1;
+          continue;
+        }
+      }
+      if (err instanceof HttpError && err.status === 413 && count > 1) {
+        // Over the server's limits (a rules file older than the server): take its figure
+        // when it says one, or halve.
+        if (err.code === "batch_too_large") maxCount = Math.min(count - 1, err.body.limit || Math.floor(count / 2));
+        else maxBytes = Math.min(maxBytes, err.body.limit_bytes || maxBytes, Math.floor(encoded.bytes / 2));
         continue;
       }
       const numbering = ["mutation_gap", "mutation_mismatch"].includes(err instanceof HttpError && err.code);
@@ -65,8 +113,11 @@ async function pushAll(session) {
         await store.renumber(err.body.expected);
         continue;
       }
+      if (slow || (err instanceof HttpError && err.status >= 500)) err.unconfirmed = true;
       throw err;
     }
+    link = links.answered(link, encoded.bytes, Date.now() - started);
+    await links.save(link);
     await store.acknowledge(answer.results);
   }
 }
