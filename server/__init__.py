@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
 from . import security
@@ -19,8 +20,8 @@ from .activities import (
     submission,  # noqa: F401  (stamps when an entry was sent up)
     wire,  # noqa: F401  (renders activities as phones receive them)
 )
-from .config import ConfigError, from_environment
-from .database import describe, engine_options, probe
+from .config import ConfigError, check_database_limits, from_environment
+from .database import NO_REQUEST_LIMITS, describe, engine_options, guard, probe
 from .extensions import compress, csrf, db, limiter, migrate
 from .reports import totals  # noqa: F401  (records report deltas on every write)
 
@@ -44,6 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # JSON in UTF-8, not \uXXXX escapes: Vietnamese text is half the size on the wire.
     app.json.ensure_ascii = False
     db.init_app(app)
+    with app.app_context():
+        guard(db.engine, app.config)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     security.register_before_compression(app)
@@ -82,8 +85,12 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(from_environment(environ, instance))
         app.config["SODOAN_PROBE_DATABASE"] = False
         app.config.from_mapping(test_config)
+    if test_config is None and click.get_current_context(silent=True) is not None:
+        # A `flask …` command (migrations, rebuilds, purges): no request limits (decision 76).
+        app.config.update(NO_REQUEST_LIMITS)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    check_database_limits(app.config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri, app.config))
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -94,7 +101,7 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     if app.config["SODOAN_PROBE_DATABASE"]:
-        reason = probe(uri)
+        reason = probe(uri, app.config)
         if reason is not None:
             raise ConfigError(
                 f"Không kết nối được cơ sở dữ liệu / cannot reach the database "
