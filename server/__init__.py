@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security
 from .activities import (
@@ -44,6 +45,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # JSON in UTF-8, not \uXXXX escapes: Vietnamese text is half the size on the wire.
     app.json.ensure_ascii = False
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # The address and scheme the phone used, as the trusted proxies saw them: sign-in
+        # limits and the audit log then count phones, not the proxy (decision 73).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
     with app.app_context():
         guard(db.engine, app.config)

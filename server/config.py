@@ -83,6 +83,13 @@ def _seconds(environ: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def _non_negative_int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, str(default)).strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} phải là số nguyên ≥ 0 / must be a whole number ≥ 0")
+    return int(raw)
+
+
 def database_limits(environ: dict[str, str]) -> dict[str, float]:
     """How long a request may wait on the database (decisions 75, 76).
 
@@ -136,6 +143,9 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
+        # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
+        # 0 believes no such header: anyone could write one (decision 73).
+        "TRUSTED_PROXIES": _non_negative_int(environ, "TRUSTED_PROXIES", 0),
         **database_limits(environ),
         # Failed sign-ins (Flask-Limiter notation); Redis shares the counts between
         # processes and machines, memory is enough for one process.
