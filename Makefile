@@ -11,7 +11,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK  := $(BIN)/flask --app server
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run db demo test test-pg lint format clean
+.PHONY: help install browser nginx run db demo test test-pg lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -36,6 +36,17 @@ $(STAMP)/browser:
 
 browser: $(STAMP)/browser ## Install Debian's Chromium for the browser tests
 
+# The documented deployment puts Debian's nginx in front of gunicorn (deploy/); the suite
+# starts one of its own on free ports (tests/deploy). Root, as for Chromium. On a machine
+# with systemd, Debian also starts its default site on port 80: the tests do not use it.
+$(STAMP)/nginx:
+	@mkdir -p $(STAMP)
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx)
+	@touch $@
+
+nginx: $(STAMP)/nginx ## Install Debian's nginx for the deployment tests
+
 db: install ## Migrate the database (DATABASE_URL, default SQLite under instance/)
 	$(FLASK) db upgrade
 	$(FLASK) seed-catalogue
@@ -48,10 +59,9 @@ demo: db ## Load the Cao Bằng demo data if the database is empty
 run: demo ## Set up, migrate, seed demo data, serve on http://127.0.0.1:5000 (gunicorn + totals worker)
 	@$(FLASK) totals-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --preload --workers 2 --bind $(HOST):$(PORT) \
-	  --access-logfile - 'server:create_app()'
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'server:create_app()'
 
-test: install browser lint ## Install what the tests need and run the whole suite (SQLite)
+test: install browser nginx lint ## Install what the tests need and run the whole suite (SQLite)
 	$(BIN)/pytest
 
 test-pg: ## The whole suite again on PostgreSQL ($(PG_URL)), starting it if needed

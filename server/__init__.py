@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security
 from .activities import submission, wire
 from .auth import throttle
-from .config import ConfigError, from_environment
-from .database import describe, engine_options, probe
+from .config import ConfigError, check_database_limits, from_environment
+from .database import NO_REQUEST_LIMITS, describe, engine_options, guard, probe
 from .extensions import compress, csrf, db, migrate
 from .observability import logs
 from .reports import deltas
@@ -43,7 +45,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # JSON in UTF-8, not \uXXXX escapes: Vietnamese text is half the size on the wire.
     app.json.ensure_ascii = False
     _register_model_hooks()
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # The address and scheme the phone used, as the trusted proxies saw them: sign-in
+        # limits and the audit log then count phones, not the proxy (decision 73).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
+    with app.app_context():
+        guard(db.engine, app.config)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     security.register_before_compression(app)
@@ -91,8 +100,12 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(from_environment(environ, instance))
         app.config["SODOAN_PROBE_DATABASE"] = False
         app.config.from_mapping(test_config)
+    if test_config is None and click.get_current_context(silent=True) is not None:
+        # A `flask …` command (migrations, rebuilds, purges): no request limits (decision 76).
+        app.config.update(NO_REQUEST_LIMITS)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    check_database_limits(app.config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri, app.config))
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -100,7 +113,7 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     if app.config["SODOAN_PROBE_DATABASE"]:
-        reason = probe(uri)
+        reason = probe(uri, app.config)
         if reason is not None:
             raise ConfigError(
                 f"Không kết nối được cơ sở dữ liệu / cannot reach the database "

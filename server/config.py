@@ -103,6 +103,64 @@ RETIRED = {
 }
 
 
+def _seconds(environ: dict[str, str], name: str, default: float) -> float:
+    """A duration in seconds; 0 turns the limit off."""
+    raw = environ.get(name, str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} phải là số giây (0 = tắt) / must be seconds (0 = off)")
+    return value
+
+
+def _non_negative_int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, str(default)).strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} phải là số nguyên ≥ 0 / must be a whole number ≥ 0")
+    return int(raw)
+
+
+def database_limits(environ: dict[str, str]) -> dict[str, float]:
+    """How long a request may wait on the database (decisions 75, 76).
+
+    Every limit is well under gunicorn's 30 s worker time-out and nginx's 60 s read time-out,
+    so a hang ends as the app's own ``503 database_unavailable`` with ``Retry-After``, which
+    the phone understands, instead of a killed worker or a proxy's 504.
+    """
+    limits = {
+        # Establishing a connection (libpq connect_timeout; whole seconds, at least 2).
+        "DATABASE_CONNECT_TIMEOUT": _seconds(environ, "DATABASE_CONNECT_TIMEOUT", 5),
+        # One statement, on the server (statement_timeout): a runaway query.
+        "DATABASE_STATEMENT_TIMEOUT": _seconds(environ, "DATABASE_STATEMENT_TIMEOUT", 10),
+        # Waiting for a lock another transaction holds (lock_timeout).
+        "DATABASE_LOCK_TIMEOUT": _seconds(environ, "DATABASE_LOCK_TIMEOUT", 5),
+        # A session left idle inside its transaction, holding locks, is ended by PostgreSQL.
+        "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": _seconds(
+            environ, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 15
+        ),
+        # Waiting for any answer from PostgreSQL, on the app's side: a silent server or
+        # network that no server-side limit can see. Longer than the statement time-out,
+        # so a slow statement is cancelled cleanly by the server first.
+        "DATABASE_ANSWER_TIMEOUT": _seconds(environ, "DATABASE_ANSWER_TIMEOUT", 15),
+        # SQLite: how long a writer queues for the one write lock of the whole database.
+        "SQLITE_BUSY_TIMEOUT": _seconds(environ, "SQLITE_BUSY_TIMEOUT", 15),
+    }
+    check_database_limits(limits)
+    return limits
+
+
+def check_database_limits(limits: dict[str, Any]) -> None:
+    """Refuse an answer time-out that would cut statements the server is still running."""
+    answer, statement = limits["DATABASE_ANSWER_TIMEOUT"], limits["DATABASE_STATEMENT_TIMEOUT"]
+    if answer and (not statement or answer <= statement):
+        raise ConfigError(
+            "DATABASE_ANSWER_TIMEOUT phải dài hơn DATABASE_STATEMENT_TIMEOUT "
+            "/ must be longer than DATABASE_STATEMENT_TIMEOUT (and that one set)"
+        )
+
+
 def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping; raises :class:`ConfigError` on unsafe settings."""
     for name, instead in RETIRED.items():
@@ -126,6 +184,10 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
+        # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
+        # 0 believes no such header: anyone could write one (decision 73).
+        "TRUSTED_PROXIES": _non_negative_int(environ, "TRUSTED_PROXIES", 0),
+        **database_limits(environ),
         # Failed sign-ins are counted where every process and machine sees them: the
         # database, or Redis when REDIS_URL is set (server/auth/throttle.py).
         "REDIS_URL": _redis_url(environ.get("REDIS_URL")),
