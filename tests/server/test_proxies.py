@@ -79,8 +79,8 @@ def test_failed_sign_ins_from_one_phone_do_not_lock_out_the_province(world, make
         TESTING=True,
         SQLALCHEMY_DATABASE_URI=database_uri,
         TRUSTED_PROXIES=1,
-        SIGNIN_LIMIT_ADDRESS="3 per 15 minutes",
-        SIGNIN_LIMIT_ACCOUNT="100 per 15 minutes",
+        SIGNIN_ADDRESS_FAILURES=3,
+        SIGNIN_DELAY_AFTER=100,
     )
     client = app.test_client()
     for _ in range(3):
