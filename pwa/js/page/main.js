@@ -153,6 +153,34 @@ function storeFailed(err) {
   status.className = "attention";
 }
 
+/**
+ * A sync that lands while the person types in a box on a redrawn screen (the list's search)
+ * must not take the box away from under their fingers: what they typed, the caret and the
+ * focus move to the new box.
+ */
+function inputInUse() {
+  const node = document.activeElement;
+  if (!node || !node.id || !view.contains(node) || !["INPUT", "SELECT", "TEXTAREA"].includes(node.tagName)) return null;
+  return node;
+}
+
+function carryOver(old) {
+  const again = view.querySelector(`#${CSS.escape(old.id)}`);
+  if (!again || again.tagName !== old.tagName) return;
+  if (again.value !== old.value) {
+    again.value = old.value;
+    again.dispatchEvent(new Event(again.tagName === "SELECT" ? "change" : "input"));
+  }
+  again.focus();
+  if (typeof old.selectionStart === "number" && typeof again.setSelectionRange === "function") {
+    try {
+      again.setSelectionRange(old.selectionStart, old.selectionEnd);
+    } catch (err) {
+      // Boxes of some types (number, date) have no caret to put back.
+    }
+  }
+}
+
 async function renderScreen(soft) {
   setLanguage((await store.getMeta("lang")) || "vi");
   app.session = (await store.getMeta("session")) || null;
@@ -173,7 +201,9 @@ async function renderScreen(soft) {
     navLink("#/sync", "nav_sync", r.screen === "sync"),
     navLink("#/settings", "nav_settings", r.screen === "settings"),
   );
+  const typing = soft && stays ? inputInUse() : null;
   view.replaceChildren(...(await r.run()));
+  if (typing) carryOver(typing);
   view.dataset.screen = r.screen;
   view.dataset.hash = location.hash;
   document.body.dataset.ready = "1";
