@@ -8,32 +8,64 @@ smaller number committed behind it. (On SQLite the single writer gives the same.
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from .tables import sync_state
+from .tables import sync_change_tokens, sync_state
 
-__all__ = ["State", "allocate", "current", "number", "sync_state"]
+__all__ = [
+    "NO_TOKEN",
+    "State",
+    "allocate",
+    "current",
+    "new_epoch",
+    "number",
+    "sync_state",
+    "token_of",
+]
+
+#: The token of change number 0 (nothing yet), and of numbers given without :func:`allocate`.
+NO_TOKEN = "000000"
 
 
 def allocate(session: Session, count: int = 1) -> range:
     """Reserve ``count`` consecutive change numbers inside the caller's transaction.
 
-    Call it as late as possible: from here to the commit, every other writer waits.
+    Call it as late as possible: from here to the commit, every other writer waits. The
+    numbers get a fresh random token (``sync_change_tokens``): if a restore from a backup
+    ever hands the same numbers out again, they carry another token, and a cursor that
+    points at one of the old ones is told to resync instead of silently skipping the new.
     """
     if count < 1:
         raise ValueError("count must be at least 1")
+    token = secrets.token_hex(3)
     last = session.execute(
         update(sync_state)
         .where(sync_state.c.id == 1)
-        .values(last_change=sync_state.c.last_change + count)
+        .values(last_change=sync_state.c.last_change + count, last_token=token)
         .returning(sync_state.c.last_change)
     ).scalar_one()
+    session.execute(insert(sync_change_tokens).values(upto=last, token=token))
     return range(last - count + 1, last + 1)
+
+
+def _token_query(change: Any) -> Any:
+    """The token of the numbering that holds ``change`` (a value or a SQL expression)."""
+    t = sync_change_tokens.c
+    return select(t.token).where(t.upto >= change).order_by(t.upto).limit(1).scalar_subquery()
+
+
+def token_of(session: Session, change: int) -> str:
+    """The token of change number ``change`` (one indexed read)."""
+    if change <= 0:
+        return NO_TOKEN
+    return session.execute(select(_token_query(change))).scalar() or NO_TOKEN
 
 
 def number(session: Session, records: Sequence[Any]) -> None:
@@ -55,11 +87,44 @@ class State:
     last_change: int
     epoch: str
     purged_through: int
+    purge_generation: int = 0
+    #: The token of ``last_change``.
+    last_token: str = NO_TOKEN
+    #: The token of the number asked about in :func:`current` (``at``), if any.
+    token_at: str | None = None
 
 
-def current(session: Session) -> State:
-    """The last change number handed out (as committed), the epoch, the purge mark."""
+def current(session: Session, at: int | None = None) -> State:
+    """The last change number handed out (as committed), the epoch, the purge mark and
+    generation, the last token; with ``at``, also the token of change number ``at``, in
+    the same statement (a pull checks its cursor's fingerprint at no extra cost)."""
+    s = sync_state.c
+    lookup = _token_query(at) if at else literal(NO_TOKEN)
     row = session.execute(
-        select(sync_state.c.last_change, sync_state.c.epoch, sync_state.c.purged_through)
+        select(
+            s.last_change,
+            s.epoch,
+            s.purged_through,
+            s.purge_generation,
+            s.last_token,
+            lookup.label("token_at"),
+        ).where(s.id == 1)
     ).one()
-    return State(int(row.last_change), str(row.epoch), int(row.purged_through))
+    return State(
+        int(row.last_change),
+        str(row.epoch),
+        int(row.purged_through),
+        int(row.purge_generation),
+        str(row.last_token),
+        None if at is None else (row.token_at or NO_TOKEN),
+    )
+
+
+def new_epoch(session: Session) -> str:
+    """Give the database a new epoch, after it was restored from a backup: every cursor
+    handed out before is then answered ``resync_required, epoch_changed``, whatever was
+    restored and written since (the restored copy brought the old epoch back with it).
+    Caller commits."""
+    epoch = str(uuid.uuid4())
+    session.execute(update(sync_state).where(sync_state.c.id == 1).values(epoch=epoch))
+    return epoch
