@@ -182,13 +182,12 @@ class Client:
         token: str | None = None,
         gzip_body: bool = False,
         raw: bytes | None = None,
+        bare: bool = False,
     ) -> Exchange:
         data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
-        headers = {
-            "Sodoan-Protocol": "1",
-            "Content-Type": "application/json",
-            "Accept-Encoding": "gzip",
-        }
+        headers = {"Sodoan-Protocol": "1", "Accept-Encoding": "gzip"}
+        if not bare:  # PROTOCOL §1: optional; the field app's poll leaves it out
+            headers["Content-Type"] = "application/json"
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if gzip_body:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -219,9 +220,35 @@ def test_pull_answers_are_lean_utf8_json_without_vary(world):
     create(hoa, world.ids["b1"], 1)
     resp = hoa.post("/api/v1/sync/pull", {"device_id": str(hoa.device_id), "cursor": None})
     assert "Vary" not in resp.headers
+    # An answer no browser shows as a page carries no page headers (decision 95).
+    assert "Content-Security-Policy" not in resp.headers
+    assert "X-Content-Type-Options" not in resp.headers
     assert "Trường Hà".encode() in resp.data and b"\\u" not in resp.data
     record = resp.get_json()["changes"][0]["record"]
     assert "." not in record["created_at"]  # whole seconds
+
+
+def test_an_idle_poll_needs_only_its_cursor_and_reference(world):
+    # PROTOCOL §5: device_id, limit and outbox may be left out, and Content-Type too.
+    hoa = world.phone("hoa")
+    create(hoa, world.ids["b1"], 1)
+    hoa.sync_down()
+    first = hoa.pull(cursor=None)
+    reference = first["reference"]["hash"]
+    lean = json.dumps({"cursor": hoa.cursor, "reference": reference})
+    resp = hoa.client.post(
+        "/api/v1/sync/pull",
+        data=lean,
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {hoa.token}"},
+    )
+    assert resp.status_code == 200
+    assert resp.get_json() == {"cursor": hoa.cursor, "has_more": False, "changes": []}
+    other = world.phone("hoa")
+    mismatch = hoa.post(
+        "/api/v1/sync/pull", {"device_id": str(other.device_id), "cursor": hoa.cursor}
+    )
+    assert mismatch.status_code == 403 and mismatch.get_json()["code"] == "device_mismatch"
+    assert mismatch.headers["X-Content-Type-Options"] == "nosniff"  # errors keep them
 
 
 def test_pages_hold_up_to_the_documented_largest_size(world):
