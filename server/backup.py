@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from sync.changes import new_epoch
+from sync.restore import mark_restored
 
 #: How long a restore waits for a writer to finish before copying (milliseconds).
 BUSY_MS = 30_000
@@ -97,7 +97,7 @@ def restore(engine: Engine, source: Path) -> tuple[str, str]:
         try:
             with Session(stage) as session:
                 session.execute(text("SELECT 1"))
-                epoch = new_epoch(session)
+                epoch = mark_restored(session)
                 session.commit()
             with stage.connect() as conn:  # one file again, before it is copied
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -192,9 +192,9 @@ def restore_command(path: Path, yes: bool) -> None:
 def mark_restored_command() -> None:
     """Give the database a new epoch after it was restored by other means (pg_restore):
     every phone's cursor is then refused and the phone downloads its data again."""
-    from sync.changes import new_epoch
+    from sync.restore import mark_restored
 
-    epoch = new_epoch(db.session())
+    epoch = mark_restored(db.session())
     db.session.commit()
     click.echo(
         f"Kỷ nguyên mới / new epoch {epoch[:8]}: mọi điện thoại sẽ tải lại dữ liệu / every"

@@ -9,7 +9,6 @@ smaller number committed behind it. (On SQLite the single writer gives the same.
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ __all__ = [
     "State",
     "allocate",
     "current",
-    "new_epoch",
     "number",
     "sync_state",
     "token_of",
@@ -118,13 +116,3 @@ def current(session: Session, at: int | None = None) -> State:
         str(row.last_token),
         None if at is None else (row.token_at or NO_TOKEN),
     )
-
-
-def new_epoch(session: Session) -> str:
-    """Give the database a new epoch, after it was restored from a backup: every cursor
-    handed out before is then answered ``resync_required, epoch_changed``, whatever was
-    restored and written since (the restored copy brought the old epoch back with it).
-    Caller commits."""
-    epoch = str(uuid.uuid4())
-    session.execute(update(sync_state).where(sync_state.c.id == 1).values(epoch=epoch))
-    return epoch
