@@ -41,11 +41,15 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(name)
 
 
-def _copy(source: Path, dest: Path) -> None:
+def _copy(source: Path, dest: Path, *, single_file: bool = False) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_MS / 1000)
     dst = sqlite3.connect(dest, timeout=BUSY_MS / 1000)
     try:
         src.backup(dst)
+        if single_file:
+            # The copy says "WAL" in its header like the live file; a backup is one file,
+            # read later without leaving -wal and -shm files beside it.
+            dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
         src.close()
@@ -58,7 +62,7 @@ def backup(engine: Engine, dest: Path) -> None:
         raise BackupError("not SQLite")
     if dest.exists():
         raise BackupError(f"Tệp đã có / {dest} exists already; choose a new name")
-    _copy(live, dest)
+    _copy(live, dest, single_file=True)
 
 
 def _revision(path: Path) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from .tables import sync_change_tokens, sync_state
@@ -28,7 +28,8 @@ __all__ = [
     "token_of",
 ]
 
-#: The token of change number 0 (nothing yet), and of numbers given without :func:`allocate`.
+#: The token of change number 0 (nothing yet), and of any number no numbering holds (one
+#: given without :func:`allocate`, as a benchmark's bulk load does).
 NO_TOKEN = "000000"
 
 
@@ -42,28 +43,35 @@ def allocate(session: Session, count: int = 1) -> range:
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    token = secrets.token_hex(3)
     last = session.execute(
         update(sync_state)
         .where(sync_state.c.id == 1)
-        .values(last_change=sync_state.c.last_change + count, last_token=token)
+        .values(last_change=sync_state.c.last_change + count)
         .returning(sync_state.c.last_change)
     ).scalar_one()
-    session.execute(insert(sync_change_tokens).values(upto=last, token=token))
+    session.execute(
+        insert(sync_change_tokens).values(
+            first=last - count + 1, upto=last, token=secrets.token_hex(3)
+        )
+    )
     return range(last - count + 1, last + 1)
 
 
 def _token_query(change: Any) -> Any:
-    """The token of the numbering that holds ``change`` (a value or a SQL expression)."""
+    """The token of the numbering that holds ``change`` (a value or a SQL expression):
+    the first numbering ending at or after it, if it also starts at or before it. Numbers
+    no numbering holds have :data:`NO_TOKEN`, always, whatever is numbered later."""
     t = sync_change_tokens.c
-    return select(t.token).where(t.upto >= change).order_by(t.upto).limit(1).scalar_subquery()
+    held = case((t.first <= change, t.token), else_=literal(NO_TOKEN))
+    found = select(held).where(t.upto >= change).order_by(t.upto).limit(1).scalar_subquery()
+    return func.coalesce(found, literal(NO_TOKEN))
 
 
 def token_of(session: Session, change: int) -> str:
     """The token of change number ``change`` (one indexed read)."""
     if change <= 0:
         return NO_TOKEN
-    return session.execute(select(_token_query(change))).scalar() or NO_TOKEN
+    return str(session.execute(select(_token_query(change))).scalar_one())
 
 
 def number(session: Session, records: Sequence[Any]) -> None:
@@ -94,18 +102,21 @@ class State:
 
 def current(session: Session, at: int | None = None) -> State:
     """The last change number handed out (as committed), the epoch, the purge mark and
-    generation, the last token; with ``at``, also the token of change number ``at``, in
-    the same statement (a pull checks its cursor's fingerprint at no extra cost)."""
+    generation, the token of the last change; with ``at``, also the token of change number
+    ``at``. One statement: an idle poll checks its cursor's fingerprint and gets the one
+    of its next cursor at no extra cost (two index look-ups inside it)."""
     s = sync_state.c
-    lookup = _token_query(at) if at else literal(NO_TOKEN)
+    asked = _token_query(at) if at else literal(NO_TOKEN)
     row = session.execute(
         select(
             s.last_change,
             s.epoch,
             s.purged_through,
             s.purge_generation,
-            s.last_token,
-            lookup.label("token_at"),
+            case((s.last_change > 0, _token_query(s.last_change)), else_=literal(NO_TOKEN)).label(
+                "last_token"
+            ),
+            asked.label("token_at"),
         ).where(s.id == 1)
     ).one()
     return State(
@@ -114,5 +125,5 @@ def current(session: Session, at: int | None = None) -> State:
         int(row.purged_through),
         int(row.purge_generation),
         str(row.last_token),
-        None if at is None else (row.token_at or NO_TOKEN),
+        None if at is None else str(row.token_at),
     )

@@ -181,3 +181,28 @@ def test_a_restore_drill_every_phone_resyncs_and_keeps_what_waits(world, runner,
         phone.sync()
     assert [phone.cursor for phone in (hoa, lan, minh, staff)] == cursors
     assert [phone.resyncs for phone in (hoa, lan, minh, staff)] == [1, 1, 1, 1]
+
+
+def test_the_backup_commands_refuse_what_they_cannot_do(world, runner, backend, tmp_path):
+    if backend.name == "postgresql":
+        # They say which PostgreSQL tool to use instead, and fail.
+        backup = runner.invoke(args=["backup", str(tmp_path / "x.dump")])
+        assert backup.exit_code == 1 and "pg_dump --format=custom" in backup.output
+        restore = runner.invoke(args=["restore", str(tmp_path / "x.dump"), "--yes"])
+        assert restore.exit_code == 1 and "pg_restore" in restore.output
+        assert "mark-restored" in restore.output
+        return
+    taken = tmp_path / "taken.sqlite3"
+    assert runner.invoke(args=["backup", str(taken)]).exit_code == 0
+    again = runner.invoke(args=["backup", str(taken)])
+    assert again.exit_code == 1 and "exists already" in again.output
+    stray = tmp_path / "notes.sqlite3"
+    stray.write_bytes(b"not a database at all" * 100)
+    refused = runner.invoke(args=["restore", str(stray), "--yes"])
+    assert refused.exit_code == 1 and "is not a Sổ Đoàn database" in refused.output
+    missing = runner.invoke(args=["restore", str(tmp_path / "none.sqlite3"), "--yes"])
+    assert missing.exit_code == 1 and "no file" in missing.output
+    # Nothing was touched: the phones' cursors are as good as before.
+    lan = world.phone("lan")
+    lan.sync_down()
+    assert lan.pull()["changes"] == []
