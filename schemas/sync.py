@@ -158,7 +158,8 @@ class OutboxReportSchema(_Strict):
 
 
 class PullRequestSchema(_Strict):
-    device_id = f.UUID(required=True)
+    # Optional (PROTOCOL §5): the token names the device; an idle poll leaves it out.
+    device_id = f.UUID(allow_none=True, load_default=None)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
     limit = f.Integer(min_value=1, max_value=MAX_PAGE, load_default=DEFAULT_PAGE)
     reference = f.String(max_length=64, allow_none=True, load_default=None)

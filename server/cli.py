@@ -1,8 +1,9 @@
-"""``flask --app server …`` commands: seeding and first-admin set-up."""
+"""``flask --app server …`` commands: seeding, first-admin set-up, tombstones, backups."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -20,6 +21,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_tombstones_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(mark_restored_command)
     app.cli.add_command(worker.command)
 
 
@@ -121,4 +125,78 @@ def purge_tombstones_command(days: int | None) -> None:
         f"Đã đưa {count} bản ghi xoá cũ hơn {horizon} ngày ra khỏi luồng thay đổi; không xoá"
         f" dòng nào / retired {count} deletions older than {horizon} days from the change"
         " feed (devices with an older cursor resync); no row was deleted"
+    )
+
+
+def _pg_target() -> str:
+    """The database as pg_dump and pg_restore name it (password hidden)."""
+    url = db.engine.url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=True)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH while the app runs (SQLite's online backup).
+    On PostgreSQL, prints the pg_dump command to use instead and fails."""
+    from .backup import BackupError, backup
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "PostgreSQL: sao lưu bằng pg_dump / back up with pg_dump: "
+            f"pg_dump --format=custom --file {path} '{_pg_target()}' (docs/OPERATIONS.md)"
+        )
+    try:
+        backup(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã sao lưu vào / backed up to {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH, under a new epoch: every phone
+    then downloads its data again, after sending what it holds unsent."""
+    from .backup import BackupError, restore
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "PostgreSQL: khôi phục bằng pg_restore rồi chạy mark-restored / restore with "
+            f"pg_restore --clean --if-exists --no-owner --dbname '{_pg_target()}' {path}, "
+            "then run: flask --app server mark-restored (docs/OPERATIONS.md)"
+        )
+    if not yes:
+        click.confirm(
+            "Mọi thay đổi sau bản sao lưu sẽ mất trên máy chủ / everything written after "
+            "this backup is lost on the server. Restore?",
+            abort=True,
+        )
+    db.session.remove()
+    try:
+        epoch, revision = restore(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Đã khôi phục từ / restored from {path} (migration {revision}); kỷ nguyên mới / new"
+        f" epoch {epoch[:8]}: every phone resyncs. If the backup is older than this version"
+        " of the app, run: flask --app server db upgrade"
+    )
+
+
+@click.command("mark-restored")
+@with_appcontext
+def mark_restored_command() -> None:
+    """Give the database a new epoch after it was restored by other means (pg_restore):
+    every phone's cursor is then refused and the phone downloads its data again."""
+    from sync.restore import mark_restored
+
+    epoch = mark_restored(db.session())
+    db.session.commit()
+    click.echo(
+        f"Kỷ nguyên mới / new epoch {epoch[:8]}: mọi điện thoại sẽ tải lại dữ liệu / every"
+        " phone resyncs on its next pull"
     )

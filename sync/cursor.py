@@ -1,18 +1,41 @@
-"""Opaque pull cursors: ``1.<epoch>.<change>.<scope>``.
+"""Opaque pull cursors: ``2.<epoch>.<change>.<generation>.<scope>.<token><mac>``.
 
-Clients store and send them back untouched. The epoch (the first 8 characters of the
-database's epoch) catches a cursor from another database or a restored one; the scope
-tag catches a device whose user's scope has changed since.
+Clients store and send them back untouched. Each part answers one question a pull must
+settle before it serves anything after the cursor:
+
+- ``epoch`` (8 hex, the start of the database's epoch): is this the same database? A
+  ``restore`` makes a new epoch.
+- ``change``: the last change number the device has.
+- ``generation``: how many tombstone purges had moved the deletion horizon when the cursor
+  was handed out. A cursor below the horizon is still good if no purge happened since (a
+  full download hands out cursors below it: decision 90).
+- ``scope`` (8 hex): what the user could see; another scope now means a resync.
+- ``token`` (6 hex): the token of the numbering ``change`` belongs to
+  (:func:`sync.changes.allocate`). After a restore from a backup the same numbers are given
+  again with other tokens: a cursor from before no longer matches (decision 91).
+- ``mac`` (8 hex): an HMAC of everything before it, keyed with the whole epoch (which never
+  leaves the server), so a cursor altered anywhere is refused as ``bad_cursor`` rather than
+  read as something else (decision 92).
+
+Version 1 cursors (``1.<epoch>.<change>.<scope>``, from servers before this one) are still
+read, with the checks they always had, and the answer carries a version 2 cursor.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 
 from .errors import ResyncRequired
 
-_FORM = re.compile(r"^1\.([0-9a-f]{8})\.(\d{1,19})\.([0-9a-f]{8})$")
+_V1 = re.compile(r"^1\.([0-9a-f]{8})\.(\d{1,19})\.([0-9a-f]{8})$")
+_V2 = re.compile(
+    r"^2\.([0-9a-f]{8})\.(\d{1,19})\.(\d{1,9})\.([0-9a-f]{8})\.([0-9a-f]{6})([0-9a-f]{8})$"
+)
+#: A version 1 cursor's generation: older than any purge this server has counted.
+V1_GENERATION = -1
 
 
 @dataclass(frozen=True)
@@ -20,9 +43,30 @@ class Cursor:
     epoch: str
     change: int
     scope: str
+    generation: int = V1_GENERATION
+    token: str | None = None
+    mac: str | None = None
 
-    def encode(self) -> str:
-        return f"1.{self.epoch}.{self.change}.{self.scope}"
+    @property
+    def version(self) -> int:
+        return 1 if self.token is None else 2
+
+    def _body(self) -> str:
+        return f"2.{self.epoch}.{self.change}.{self.generation}.{self.scope}.{self.token}"
+
+    def encode(self, secret: str) -> str:
+        return self._body() + _mac(secret, self._body())
+
+    def authentic(self, secret: str) -> bool:
+        """True for a version 2 cursor this database made (a version 1 cursor has no MAC:
+        the checks it always had are all there is)."""
+        if self.mac is None:
+            return True
+        return hmac.compare_digest(self.mac, _mac(secret, self._body()))
+
+
+def _mac(secret: str, body: str) -> str:
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()[:8]
 
 
 def epoch_tag(epoch: str) -> str:
@@ -30,7 +74,11 @@ def epoch_tag(epoch: str) -> str:
 
 
 def decode(raw: str) -> Cursor:
-    match = _FORM.match(raw or "")
-    if match is None:
-        raise ResyncRequired("the cursor is not one this server made", reason="bad_cursor")
-    return Cursor(match.group(1), int(match.group(2)), match.group(3))
+    match = _V2.match(raw or "")
+    if match is not None:
+        epoch, change, generation, scope, token, mac = match.groups()
+        return Cursor(epoch, int(change), scope, int(generation), token, mac)
+    match = _V1.match(raw or "")
+    if match is not None:
+        return Cursor(match.group(1), int(match.group(2)), match.group(3))
+    raise ResyncRequired("the cursor is not one this server made", reason="bad_cursor")

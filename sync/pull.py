@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from schemas.sync import DEFAULT_PAGE, MAX_PAGE
 
-from .changes import current
+from .changes import State, current, token_of
 from .collection import Collection, Registry
 from .cursor import Cursor, decode, epoch_tag
 from .errors import ResyncRequired
@@ -99,22 +99,13 @@ def pull(
     """One page of changes visible to ``scope`` after ``cursor`` (None: a full download,
     live records only). Raises :class:`ResyncRequired` when the cursor cannot be served."""
     limit = max(1, min(limit, MAX_PAGE))
-    state = current(session)
+    c = None if cursor is None else decode(cursor)
+    state = current(session, at=c.change if c is not None and c.version == 2 else None)
     epoch = epoch_tag(state.epoch)
-    full = cursor is None
+    full = c is None
     since = 0
-    if not full:
-        c = decode(cursor)
-        if c.epoch != epoch:
-            raise ResyncRequired("the cursor is from another database", reason="epoch_changed")
-        if c.scope != scope_tag:
-            raise ResyncRequired("what this device may see has changed", reason="scope_changed")
-        if c.change > state.last_change:
-            raise ResyncRequired("the cursor is ahead of this database", reason="cursor_ahead")
-        if c.change < state.purged_through:
-            raise ResyncRequired(
-                "the cursor is older than the deletion horizon", reason="cursor_expired"
-            )
+    if c is not None:
+        _check(c, state, epoch, scope_tag)
         since = c.change
 
     streams = []
@@ -138,4 +129,28 @@ def pull(
     merged = merged[:limit]
     fragments = [_fragment(name, row, coll) for _seq, name, coll, row in merged]
     upto = merged[-1][0] if has_more else state.last_change
-    return Page(fragments, Cursor(epoch, upto, scope_tag).encode(), has_more)
+    token = state.last_token if upto == state.last_change else token_of(session, upto)
+    made = Cursor(epoch, upto, scope_tag, state.purge_generation, token)
+    return Page(fragments, made.encode(state.epoch), has_more)
+
+
+def _check(c: Cursor, state: State, epoch: str, scope_tag: str) -> None:
+    """Refuse a cursor that cannot be served, most telling reason first (PROTOCOL §5)."""
+    if c.epoch != epoch:
+        raise ResyncRequired("the cursor is from another database", reason="epoch_changed")
+    if not c.authentic(state.epoch):
+        raise ResyncRequired("the cursor is not one this server made", reason="bad_cursor")
+    if c.scope != scope_tag:
+        raise ResyncRequired("what this device may see has changed", reason="scope_changed")
+    if c.change > state.last_change:
+        raise ResyncRequired("the cursor is ahead of this database", reason="cursor_ahead")
+    if c.version == 2 and c.token != state.token_at:
+        raise ResyncRequired(
+            "the change the cursor points at is not the one this database holds"
+            " (restored from a backup)",
+            reason="history_changed",
+        )
+    if c.change < state.purged_through and c.generation != state.purge_generation:
+        raise ResyncRequired(
+            "the cursor is older than the deletion horizon", reason="cursor_expired"
+        )

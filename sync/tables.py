@@ -30,8 +30,10 @@ metadata = MetaData(
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 #: One row (id = 1): the last change number handed out; the database's epoch, a random id
-#: made when the database was created, carried in cursors; and the highest change number
-#: whose tombstones may have been purged (a cursor below it can no longer be served).
+#: made when the database was created (and made again by a restore), carried in cursors;
+#: and the highest change number whose tombstones may have been purged (a cursor below it
+#: can no longer be served, unless it was handed out after that purge: ``purge_generation``
+#: counts the purges that moved the mark).
 sync_state = Table(
     "sync_state",
     metadata,
@@ -39,6 +41,19 @@ sync_state = Table(
     Column("last_change", BigInteger, nullable=False),
     Column("epoch", String(36), nullable=False),
     Column("purged_through", BigInteger, nullable=False, server_default="0"),
+    Column("purge_generation", Integer, nullable=False, server_default="0"),
+)
+
+#: One row per numbering (a writing transaction's consecutive change numbers, ``first`` to
+#: ``upto``): a random token a cursor carries for the number it points at. After a restore
+#: from a backup, the numbers above the backup are handed out again with other tokens, so a
+#: cursor from before the restore no longer matches (PROTOCOL §5).
+sync_change_tokens = Table(
+    "sync_change_tokens",
+    metadata,
+    Column("upto", BigInteger, primary_key=True, autoincrement=False),
+    Column("first", BigInteger, nullable=False),
+    Column("token", String(8), nullable=False),
 )
 
 #: Per device: the last mutation number applied. Locked for the length of a push, so two

@@ -3,7 +3,9 @@
 A deleted record stays as a tombstone so that devices learn of the delete. After the
 horizon, the purge mark moves up to the newest change number of the tombstones older
 than it: a device whose cursor is older is told to resync (a full download carries live
-records only) instead of being served a history that reaches that far back.
+records only) instead of being served a history that reaches that far back. Each move
+counts a generation, carried in the cursors handed out after it: a full download started
+after the purge pages from below the mark, and its cursors stay good (decision 90).
 
 The tombstone row itself is kept for good. A device's outbox may hold an edit of the
 record for months (it pushes it on resync, PROTOCOL §5); were the row gone, that edit
@@ -47,6 +49,6 @@ def purge(session: Session, registry: Registry, *, deleted_before: datetime) -> 
         session.execute(
             update(sync_state)
             .where(sync_state.c.id == 1, sync_state.c.purged_through < top)
-            .values(purged_through=top)
+            .values(purged_through=top, purge_generation=sync_state.c.purge_generation + 1)
         )
     return retired

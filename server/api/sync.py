@@ -98,7 +98,8 @@ def _note_outbox(report: dict) -> None:
 @device_required(keep_reading=True)
 def pull_view():
     data = PullRequestSchema().load(json_body())
-    _same_device(data["device_id"])
+    if data["device_id"] is not None:
+        _same_device(data["device_id"])
     if data["outbox"] is not None:
         _note_outbox(data["outbox"])
     user = current_user()

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from server.extensions import db
-from server.models import Activity
+from server.models import Activity, Device
 from sync.tables import sync_state
 from tests import factories as f
 from tests.e2e.conftest import PHONE, screenshot
@@ -444,3 +444,28 @@ def test_the_service_worker_sends_waiting_entries_on_a_background_sync(
     assert pushes == [True]  # sent once, by the worker, not by the page
     assert stored(world, title="Gửi nền") == 1
     synced(page)  # the worker told the page, which shows it
+
+
+def test_an_idle_poll_sends_only_what_the_protocol_needs(world, live_server, phone_page):
+    """PROTOCOL §5's lean poll: the cursor and the reference hash; no device id, default
+    limit or unchanged outbox report; no Content-Type, cookie or Referer header."""
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    record_activity(page, "Dọn vệ sinh đường làng")
+    synced(page)
+    pulls = []
+    page.on("request", lambda r: pulls.append(r) if r.url.endswith("/sync/pull") else None)
+    sync_once(page)
+    synced(page)
+    assert pulls
+    request = pulls[-1]
+    body = json.loads(request.post_data_buffer or b"null")
+    assert set(body) == {"cursor", "reference"} and body["cursor"].startswith("2.")
+    headers = request.all_headers()
+    assert "content-type" not in headers and "cookie" not in headers
+    assert "referer" not in headers
+    # The report the server took (none waiting) stands: the server still knows it.
+    with world.app.app_context():
+        device = db.session.get(Device, uuid.UUID(device_id(page)))
+        assert device.pending_count == 0

@@ -24,7 +24,7 @@ APP = [
     for p in sorted((ROOT / package).rglob("*.py"))
     if "migrations" not in p.relative_to(ROOT).parts
 ]
-TABLE_NAME = re.compile(r"\bsync_(state|devices|mutations|conflicts)\b")
+TABLE_NAME = re.compile(r"\bsync_(state|devices|mutations|conflicts|change_tokens)\b")
 #: Engine modules that hold its storage: only ``sync/`` uses them.
 PRIVATE = {"sync.tables", "sync.changes", "sync.apply", "sync.merge"}
 #: The one exception: Alembic compares the engine's tables with the migrations.

@@ -47,13 +47,21 @@ def test_a_pull_page_reads_token_scope_counter_and_records_once(world):
     with statements(world.app) as middle:
         page = lan.pull(cursor=first["cursor"], limit=2, reference=reference)
     assert page["has_more"] and len(page["changes"]) == 2 and "reference" not in page
-    # The device with its user, the scope's units, the change counter, the records.
-    assert len(middle) == 4, middle
+    # The device with its user, the scope's units, the change counter (with the token of
+    # the cursor's change), the records, and the token of the change the new cursor points
+    # at (a page that ends before the last change only).
+    assert len(middle) == 5, middle
     with statements(world.app) as last:
         page = lan.pull(cursor=page["cursor"], limit=2, reference=reference)
     assert not page["has_more"] and "reference" not in page
     # The same, and the reference data to check its hash: units, pillars, types, phases.
     assert len(last) == 8, last
+    with statements(world.app) as idle:
+        again = lan.pull(cursor=page["cursor"], limit=2, reference=reference)
+    assert again["changes"] == [] and again["cursor"] == page["cursor"]
+    # An idle poll: the device, the scope, the counter with both tokens, the records (none),
+    # and the reference data checked on the last page.
+    assert len(idle) == 8, idle
 
 
 def test_an_outbox_report_that_changed_is_kept_in_its_own_transaction(world):
@@ -80,7 +88,8 @@ def test_an_outbox_report_that_changed_is_kept_in_its_own_transaction(world):
 
 def test_a_push_costs_the_same_few_statements_whatever_its_size(world):
     """Token and user, the device's row (locked and read in one upsert), the records,
-    the catalogue, the writable units, the counter, the records written (one INSERT with
+    the catalogue, the writable units, the counter and its numbering's token (restores
+    are caught by it, decision 91), the records written (one INSERT with
     the report deltas, or one UPDATE), the log, the device's number; and this device's
     earlier mutations of the records only when it edits stored ones."""
     hoa = world.phone("hoa")
@@ -94,7 +103,7 @@ def test_a_push_costs_the_same_few_statements_whatever_its_size(world):
                 for k, i in enumerate(ids)
             ]
         )
-    assert len(created) == 11, created
+    assert len(created) == 12, created
     edits = [
         hoa.mutation(
             "upsert",
@@ -108,5 +117,5 @@ def test_a_push_costs_the_same_few_statements_whatever_its_size(world):
     with statements(world.app) as edited:
         out = hoa.push(*edits)
     assert {r["status"] for r in out["results"]} == {"applied"}
-    assert len(edited) == 11, edited
+    assert len(edited) == 12, edited
     assert not [s for s in edited if s.startswith("SELECT activity_types.code")]

@@ -53,17 +53,21 @@ function retryAfterOf(value) {
 
 /**
  * One request. `encoded` is a body already made by `encode` (a push sizes its batch by
- * it); `timeoutMs` how long to wait for the whole answer before giving up on it.
+ * it); `timeoutMs` how long to wait for the whole answer before giving up on it; `bare`
+ * sends the body with no Content-Type at all (the server reads every body as JSON, §1):
+ * the idle poll, where each header byte is paid on every poll.
  */
-export async function call(path, body, token, { method = "POST", encoded = null, timeoutMs = TIMEOUT_MS } = {}) {
+export async function call(path, body, token, { method = "POST", encoded = null, timeoutMs = TIMEOUT_MS, bare = false } = {}) {
   const headers = { "Sodoan-Protocol": PROTOCOL };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers };
+  // The API is authorised by the device token alone: no cookie, no Referer on the wire.
+  const init = { method, headers, credentials: "omit", referrerPolicy: "no-referrer" };
   const sent = encoded || (body !== undefined ? await encode(body) : null);
   if (sent) {
-    headers["Content-Type"] = "application/json";
+    if (!bare) headers["Content-Type"] = "application/json";
     if (sent.gzip) headers["Content-Encoding"] = "gzip";
-    init.body = sent.data;
+    // Bytes, not a string: the browser then adds no "text/plain" Content-Type of its own.
+    init.body = bare && typeof sent.data === "string" ? new TextEncoder().encode(sent.data) : sent.data;
   }
   const abort = new AbortController();
   let timedOut = false;

@@ -10,6 +10,7 @@ import { mutationOf } from "./outbox.js";
 import { rules } from "./rules.js";
 
 const PAGE = 500; // small enough that a dropped 2G link loses little
+const SERVER_PAGE = 500; // the server's default page (§5): a limit equal to it is left out
 const SHRINKS = 3; // smaller batches tried at once after a time-out or a cut, per sync
 const CUT_AFTER_MS = 2000; // a failure sooner than this is no network, not a slow link
 
@@ -127,28 +128,31 @@ async function pullAll(session) {
   for (;;) {
     const entries = await store.outbox();
     const oldest = entries.reduce((min, m) => (!min || m.typed_at < min ? m.typed_at : min), null);
+    // The lean poll (§5): the token names the device, the default page needs no limit, and
+    // the outbox report goes only when it differs from the last one the server took.
+    const body = {
+      cursor: (await store.getMeta("cursor")) || null,
+      reference: ((await store.getMeta("reference")) || {}).hash || null,
+    };
+    if (PAGE !== SERVER_PAGE) body.limit = PAGE;
+    const report = { count: entries.length, oldest };
+    const reported = await store.getMeta("outbox_reported");
+    if (!reported || reported.count !== report.count || reported.oldest !== report.oldest) body.outbox = report;
     let page;
     try {
-      page = await call(
-        "/sync/pull",
-        {
-          device_id: session.device_id,
-          cursor: (await store.getMeta("cursor")) || null,
-          limit: PAGE,
-          reference: ((await store.getMeta("reference")) || {}).hash || null,
-          outbox: { count: entries.length, oldest },
-        },
-        session.token,
-      );
+      page = await call("/sync/pull", body, session.token, { bare: true });
     } catch (err) {
       if (err instanceof HttpError && err.code === "resync_required" && !resynced) {
         // The outbox was pushed just before; rebuild everything else from a full download.
+        // A restored server may hold an older report: the next pull sends it again.
         resynced = true;
         await store.forgetSynced();
+        await store.setMeta({ outbox_reported: null });
         continue;
       }
       throw err;
     }
+    if (body.outbox) await store.setMeta({ outbox_reported: report });
     await store.applyPage(page.changes, page.cursor, page.reference);
     if (!page.has_more) return;
   }

@@ -149,3 +149,30 @@ def test_a_number_held_by_an_open_transaction_is_never_skipped(store: Store):
         thread.join(10)
     assert done.is_set()
     assert _ids(store.sync_down(lan)) == [str(first.id), str(second.id)]
+
+
+def test_numbers_given_without_the_counter_do_not_make_every_poll_a_resync(store: Store):
+    """A bulk load (a benchmark's) numbers rows itself and sets the counter: the cursors
+    over those numbers must still hold from one poll to the next."""
+    hoa, lan = store.device("hoa"), store.device("lan")
+    store.push(hoa, hoa.upsert(uuid.uuid4(), note("A")))
+    bulk = [uuid.uuid4() for _ in range(4)]
+    with store.session() as s:
+        for k, rid in enumerate(bulk, start=2):
+            s.add(
+                Note(
+                    id=rid,
+                    team="red",
+                    title=f"Nạp {k}",
+                    body="",
+                    version=1,
+                    field_versions={},
+                    change_seq=k,
+                )
+            )
+        s.execute(update(sync_state).values(last_change=5))
+        s.commit()
+    assert len(store.sync_down(lan, limit=2)) == 5
+    assert store.pull("red", lan.cursor).changes == []
+    store.push(hoa, hoa.upsert(uuid.uuid4(), note("B")))
+    assert [c["record"]["title"] for c in store.sync_down(lan)] == ["B"]
