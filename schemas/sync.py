@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates_schema
 
 from . import fields as f
 from .errors import problem
@@ -160,9 +160,16 @@ class OutboxReportSchema(_Strict):
 class PullRequestSchema(_Strict):
     device_id = f.UUID(required=True)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
-    limit = f.Integer(min_value=1, max_value=MAX_PAGE, load_default=DEFAULT_PAGE)
+    # null is the default, as leaving it out is (PROTOCOL §5).
+    limit = f.Integer(min_value=1, max_value=MAX_PAGE, allow_none=True, load_default=None)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
     outbox = f.Nested(OutboxReportSchema, allow_none=True, load_default=None)
+
+    @post_load
+    def _default_limit(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["limit"] is None:
+            data["limit"] = DEFAULT_PAGE
+        return data
 
 
 class ResolveConflictSchema(_Strict):
