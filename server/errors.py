@@ -147,7 +147,11 @@ def _http(exc: HTTPException) -> Response:
         return render(
             413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY_BYTES
         )
-    return render(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+    response = render(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+    for name, value in exc.get_headers():  # e.g. a 405's Allow
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _database_down(exc: OperationalError) -> Response:
