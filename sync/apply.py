@@ -223,9 +223,10 @@ class Applier:
         # The server's copy goes back when it differs from what the device sent (values it
         # did not take, or took normalised), so the device need not wait for a pull that
         # may already have passed this record.
-        stored = coll.to_wire(existing) if result.apply else current
-        if coll.differs(m.get("record") or {}, stored):
-            answer["record"] = stored
+        # The fields a device writes are ``after``; the copy is rendered only when sent.
+        after = {**current, **{f: loaded.wire[f] for f in result.apply}}
+        if coll.differs(m.get("record") or {}, after):
+            answer["record"] = coll.to_wire(existing) if result.apply else current
         return answer, (existing if result.apply else None)
 
     def _create(

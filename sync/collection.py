@@ -3,8 +3,8 @@
 The engine moves records between phones and the database, numbers changes, merges field by
 field and keeps conflicts; the app decides what a field means, who may write what, and
 what a device may see. Both meet here, in a few coarse calls: a mutation costs the engine
-``load``, ``check`` and ``write`` (and ``to_wire`` once when the record existed), not one
-call per field.
+``load``, ``check``, ``write`` and ``to_wire`` once (the stored record, compared with
+what was sent), not one call per field.
 """
 
 from __future__ import annotations
