@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates_schema
 
 from . import fields as f
 from .errors import problem
@@ -161,9 +161,16 @@ class PullRequestSchema(_Strict):
     # Optional (PROTOCOL §5): the token names the device; an idle poll leaves it out.
     device_id = f.UUID(allow_none=True, load_default=None)
     cursor = f.String(max_length=80, allow_none=True, load_default=None)
-    limit = f.Integer(min_value=1, max_value=MAX_PAGE, load_default=DEFAULT_PAGE)
+    # null is the default, as leaving it out is (PROTOCOL §5).
+    limit = f.Integer(min_value=1, max_value=MAX_PAGE, allow_none=True, load_default=None)
     reference = f.String(max_length=64, allow_none=True, load_default=None)
     outbox = f.Nested(OutboxReportSchema, allow_none=True, load_default=None)
+
+    @post_load
+    def _default_limit(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["limit"] is None:
+            data["limit"] = DEFAULT_PAGE
+        return data
 
 
 class ResolveConflictSchema(_Strict):

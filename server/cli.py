@@ -24,6 +24,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mark_restored_command)
+    app.cli.add_command(prune_sync_log_command)
+    app.cli.add_command(maintenance_command)
     app.cli.add_command(worker.command)
 
 
@@ -100,6 +102,49 @@ def create_user_command(
     click.echo(f"Đã tạo / created {user.username} ({role}) @ {unit.name}")
 
 
+def _horizon(days: int | None, setting: str) -> int:
+    horizon = days if days is not None else current_app.config[setting]
+    if horizon < 1:
+        raise click.ClickException("--days phải ≥ 1 / must be at least 1")
+    return horizon
+
+
+def _purge_tombstones(days: int | None) -> None:
+    from datetime import timedelta
+
+    from sync.tombstones import purge
+
+    from .activities.registry import sync_registry
+    from .models.types import utcnow
+
+    horizon = _horizon(days, "SYNC_TOMBSTONE_DAYS")
+    count = purge(db.session(), sync_registry(), deleted_before=utcnow() - timedelta(days=horizon))
+    db.session.commit()
+    click.echo(
+        f"Đã đưa {count} bản ghi xoá cũ hơn {horizon} ngày ra khỏi luồng thay đổi; không xoá"
+        f" dòng nào / retired {count} deletions older than {horizon} days from the change"
+        " feed (devices with an older cursor resync); no row was deleted"
+    )
+
+
+def _prune_sync_log(days: int | None) -> None:
+    from datetime import timedelta
+
+    from sync.log import prune
+
+    from .models.types import utcnow
+
+    horizon = _horizon(days, "SYNC_MUTATION_LOG_DAYS")
+    count = prune(db.session(), before=utcnow() - timedelta(days=horizon))
+    db.session.commit()
+    click.echo(
+        f"Đã bỏ câu trả lời của {count} thay đổi đã áp dụng cũ hơn {horizon} ngày; giữ nguyên"
+        f" các thay đổi bị từ chối hoặc xung đột / dropped the answers of {count} applied"
+        f" mutations older than {horizon} days (a retry of one is answered already_applied);"
+        " refused and conflicting ones are kept whole"
+    )
+
+
 @click.command("purge-tombstones")
 @click.option(
     "--days", type=int, default=None, help="Horizon in days (default: SYNC_TOMBSTONE_DAYS, 180)."
@@ -109,23 +154,19 @@ def purge_tombstones_command(days: int | None) -> None:
     """Retire deletions older than the horizon from the change feed: devices whose cursor
     is older download their scope again. No row is deleted: deleted ids are kept for
     good, so an old edit cannot bring one back (decision 47)."""
-    from datetime import timedelta
+    _purge_tombstones(days)
 
-    from sync.tombstones import purge
 
-    from .activities.registry import sync_registry
-    from .models.types import utcnow
-
-    horizon = days if days is not None else current_app.config["SYNC_TOMBSTONE_DAYS"]
-    if horizon < 1:
-        raise click.ClickException("--days phải ≥ 1 / must be at least 1")
-    count = purge(db.session(), sync_registry(), deleted_before=utcnow() - timedelta(days=horizon))
-    db.session.commit()
-    click.echo(
-        f"Đã đưa {count} bản ghi xoá cũ hơn {horizon} ngày ra khỏi luồng thay đổi; không xoá"
-        f" dòng nào / retired {count} deletions older than {horizon} days from the change"
-        " feed (devices with an older cursor resync); no row was deleted"
-    )
+@click.command("prune-sync-log")
+@click.option(
+    "--days", type=int, default=None, help="Horizon in days (default: SYNC_MUTATION_LOG_DAYS, 90)."
+)
+@with_appcontext
+def prune_sync_log_command(days: int | None) -> None:
+    """Forget the stored answers of mutations applied before the horizon: the log stops
+    growing with copies of records, and a retry that old is answered ``already_applied``
+    (decision 102). Refused and conflicting entries stay whole, for staff."""
+    _prune_sync_log(days)
 
 
 def _pg_target() -> str:
@@ -200,3 +241,12 @@ def mark_restored_command() -> None:
         f"Kỷ nguyên mới / new epoch {epoch[:8]}: mọi điện thoại sẽ tải lại dữ liệu / every"
         " phone resyncs on its next pull"
     )
+
+
+@click.command("maintenance")
+@with_appcontext
+def maintenance_command() -> None:
+    """The daily chores, with the configured horizons: purge-tombstones, then
+    prune-sync-log. One line for cron or a systemd timer."""
+    _purge_tombstones(None)
+    _prune_sync_log(None)

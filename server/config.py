@@ -184,6 +184,11 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
     tombstone_days = _positive_int(environ, "SYNC_TOMBSTONE_DAYS", 180)
     return {
         "SYNC_TOMBSTONE_DAYS": tombstone_days,
+        # Answers of applied mutations are kept this long for retries; older ones answer
+        # already_applied. Refused and conflicting entries are kept while still needed.
+        "SYNC_MUTATION_LOG_DAYS": _positive_int(environ, "SYNC_MUTATION_LOG_DAYS", 90),
+        # The longest Retry-After of a database outage (it starts at 1-3 s and grows).
+        "RETRY_AFTER_MAX_SECONDS": _positive_int(environ, "RETRY_AFTER_MAX_SECONDS", 60),
         # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
         # 0 believes no such header: anyone could write one (decision 73).
         "TRUSTED_PROXIES": _non_negative_int(environ, "TRUSTED_PROXIES", 0),

@@ -18,7 +18,11 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from schemas.sync import MAX_BODY_BYTES
+
 from .extensions import db
+from .outage import outage
+from .outage import register as register_outage
 
 #: For a code nobody wrote a message for (the tests check there is none).
 GENERIC_MESSAGE = "Lỗi"
@@ -44,7 +48,11 @@ MESSAGES: dict[str, str] = {
     "unsupported_encoding": "Kiểu nén không được hỗ trợ",
     "invalid_request": "Yêu cầu không hợp lệ",
     "upgrade_required": "Ứng dụng đã cũ, vui lòng cập nhật",
-    "database_unavailable": "Máy chủ tạm thời không sẵn sàng, vui lòng thử lại sau",
+    # The connection can drop between COMMIT and its answer: what was sent may be stored.
+    "database_unavailable": (
+        "Máy chủ tạm thời không sẵn sàng; dữ liệu vừa gửi có thể đã được lưu, ứng dụng sẽ"
+        " gửi lại đúng gói đó sau"
+    ),
     # Resolving a conflict (§4) and managing people (§7). A rule's refusal of a resolution
     # (record_verified, unit_closed…) carries its own message, from schemas/errors.py.
     "not_found": "Không tìm thấy",
@@ -57,7 +65,6 @@ MESSAGES: dict[str, str] = {
     "bad_request": "Yêu cầu không hợp lệ",
     "unauthorized": "Cần đăng nhập",
     "method_not_allowed": "Phương thức không được phép",
-    "request_entity_too_large": "Dữ liệu gửi lên quá lớn",
     "requested_range_not_satisfiable": GENERIC_MESSAGE,
     "unprocessable_entity": "Dữ liệu không hợp lệ",
     "internal_server_error": "Lỗi máy chủ",
@@ -73,7 +80,9 @@ HTTP_CODES: dict[int, str] = {
     403: "forbidden",
     404: "not_found",  # abort(404), an unknown path
     405: "method_not_allowed",
-    413: "request_entity_too_large",  # over MAX_CONTENT_LENGTH, before the API's own limit
+    # Over MAX_CONTENT_LENGTH (a chunked body has no length to check first): the API's
+    # own code, as the API's limit and nginx's answer it (PROTOCOL §1).
+    413: "body_too_large",
     416: "requested_range_not_satisfiable",  # a Range header on a static file
     422: "unprocessable_entity",
     429: "too_many_requests",  # Flask-Limiter: failed sign-ins
@@ -81,13 +90,11 @@ HTTP_CODES: dict[int, str] = {
     503: "service_unavailable",
 }
 
-#: Seconds a client should wait after a database outage before retrying.
-RETRY_AFTER_SECONDS = 30
-
 
 def retry_after_seconds() -> int:
-    """The ``Retry-After`` of a database outage (one place for the 503s and ``/healthz``)."""
-    return RETRY_AFTER_SECONDS
+    """The ``Retry-After`` of a database outage (one place for the 503s and ``/healthz``):
+    short at first, longer while it lasts (:mod:`server.outage`)."""
+    return outage().retry_after()
 
 
 class ApiError(Exception):
@@ -136,19 +143,36 @@ def _invalid(exc: ValidationError) -> Response:
 
 def _http(exc: HTTPException) -> Response:
     status = exc.code or 500
-    return render(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+    if status == 413:
+        return render(
+            413, "body_too_large", "The request body is too large", limit_bytes=MAX_BODY_BYTES
+        )
+    response = render(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+    for name, value in exc.get_headers():  # e.g. a 405's Allow
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _database_down(exc: OperationalError) -> Response:
-    # Nothing was committed; the client keeps its data and tries again later.
+    # The connection may have dropped after COMMIT, before its answer: a push may have been
+    # applied. Resending the same batch is safe (answered from the log), so say so.
     db.session.rollback()
     current_app.logger.error("database unavailable: %s", str(exc.orig).strip().splitlines()[:1])
-    response = render(503, "database_unavailable", "The database is unavailable")
-    response.headers["Retry-After"] = str(retry_after_seconds())
+    wait = retry_after_seconds()
+    response = render(
+        503,
+        "database_unavailable",
+        "The database is unavailable; what was sent may have been applied: resend the same"
+        f" batch after {wait} s",
+        retry_after=wait,
+    )
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
 def register(app: Flask) -> None:
+    register_outage(app)
     app.register_error_handler(ApiError, _app_error)
     app.register_error_handler(ValidationError, _invalid)
     app.register_error_handler(HTTPException, _http)

@@ -179,7 +179,7 @@ class Applier:
             return _rejected(n, record_id, problem("validation_failed"), loaded.errors), None
         existing = self._get(coll, record_id)
         if existing is None:
-            return self._create(coll, n, record_id, loaded.values)
+            return self._create(coll, m, record_id, loaded.values)
 
         if existing.deleted_at is not None:
             # Who may write it comes first: an edit of another branch's deleted record must
@@ -197,10 +197,12 @@ class Applier:
 
         changed = m.get("changed")
         changed = list(coll.fields) if changed is None else changed
-        unknown = [f for f in changed if f not in coll.fields]
+        unknown = [f for f in changed if f not in coll.fields and f not in coll.unmerged]
         if unknown:
             errs = {f: [problem("unknown_field")] for f in unknown}
             return _rejected(n, record_id, problem("validation_failed"), errs), None
+        # Fields the server owns or took at creation: accepted and ignored.
+        changed = [f for f in changed if f in coll.fields]
         current = coll.to_wire(existing)
         behind = unseen(coll.fields, existing, self.history, record_id, m)
         result = merge(changed, loaded.wire, current, behind)
@@ -218,16 +220,19 @@ class Applier:
             if self.safe:
                 self.session.flush()
         answer = _answer(n, record_id, result.status, existing)
-        # The server's copy goes back when it differs from what the device sent, so the
-        # device need not wait for a pull that may already have passed this record.
+        # The server's copy goes back when it differs from what the device sent (values it
+        # did not take, or took normalised), so the device need not wait for a pull that
+        # may already have passed this record.
+        # The fields a device writes are ``after``; the copy is rendered only when sent.
         after = {**current, **{f: loaded.wire[f] for f in result.apply}}
-        if any(after[f] != loaded.wire[f] for f in coll.fields):
+        if coll.differs(m.get("record") or {}, after):
             answer["record"] = coll.to_wire(existing) if result.apply else current
         return answer, (existing if result.apply else None)
 
     def _create(
-        self, coll: Collection, n: int, record_id: uuid.UUID, values: dict[str, Any]
+        self, coll: Collection, m: dict, record_id: uuid.UUID, values: dict[str, Any]
     ) -> tuple[dict, Any]:
+        n = m["n"]
         found = coll.check(self.actor, None, values, "create")
         if found:
             return _rejected(n, record_id, found), None
@@ -248,7 +253,11 @@ class Applier:
         if self.safe:
             self.session.add(obj)
             self.session.flush()
-        return _answer(n, record_id, "applied", obj), obj
+        answer = _answer(n, record_id, "applied", obj)
+        stored = coll.to_wire(obj)
+        if coll.differs(m["record"], stored):
+            answer["record"] = stored
+        return answer, obj
 
     def _delete(
         self, coll: Collection, m: dict, record_id: uuid.UUID, conflicts: list[dict]

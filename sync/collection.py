@@ -3,8 +3,8 @@
 The engine moves records between phones and the database, numbers changes, merges field by
 field and keeps conflicts; the app decides what a field means, who may write what, and
 what a device may see. Both meet here, in a few coarse calls: a mutation costs the engine
-``load``, ``check`` and ``write`` (and ``to_wire`` once when the record existed), not one
-call per field.
+``load``, ``check``, ``write`` and ``to_wire`` once (the stored record, compared with
+what was sent), not one call per field.
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ class Collection(ABC):
     #: A column holding :meth:`to_wire` already rendered as JSON. The app keeps it current
     #: on every write; a pull then sends it as it is instead of building each record.
     wire_column: str | None = None
+    #: Record fields a device may send, and name in ``changed``, that are never merged:
+    #: the server's own, and those taken once when the record is created (the phone's
+    #: clock). Named in ``changed`` they are ignored, not refused: a device that sends
+    #: back what it received and names every field it holds must not lose its edit.
+    unmerged: tuple[str, ...] = ()
 
     @abstractmethod
     def load(self, record: Any, actor: Any) -> Loaded:
@@ -77,6 +82,13 @@ class Collection(ABC):
         time), and anything derived. ``values`` may hold more than the fields (what
         :meth:`load` returned, e.g. the phone's clock of a new record)."""
 
+    def differs(self, sent: dict[str, Any], stored: dict[str, Any]) -> bool:
+        """Whether the stored record, as a device receives it (:meth:`to_wire`), is not
+        what the device sent: then the push answer carries it (PROTOCOL §3). A field left
+        out counts as different; values compare as JSON values (:func:`same_json`). A
+        collection with fields compared otherwise (instants) overrides this."""
+        return any(f not in sent or not same_json(sent[f], stored.get(f)) for f in self.fields)
+
     def readable(self, actor: Any, obj: Any) -> bool:
         """Whether the actor may see this stored record (tombstones included).
 
@@ -101,6 +113,20 @@ class Collection(ABC):
         hooks do.
         """
         session.add_all(self.model(**vars(r)) for r in records)
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values: numbers by value (``7`` and ``7.0`` are one number), strings
+    character for character (NFD and NFC spellings differ), ``true`` never ``1``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 class Registry:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from .errors import MutationMismatch
@@ -53,17 +53,41 @@ def replay(session: Session, device_id: uuid.UUID, old: list[dict], last: int) -
     results = []
     for m in old:
         row = rows.get(m["n"])
-        if row is None:
-            results.append({"n": m["n"], "status": "already_applied"})
-            continue
-        if row.payload_hash != payload_hash(m):
+        if row is not None and row.payload_hash != payload_hash(m):
             raise MutationMismatch(
                 f"mutation {m['n']} was already applied with a different payload",
                 n=m["n"],
                 expected=last + 1,
             )
+        if row is None or not row.result:
+            # Its answer was pruned (:func:`prune`); the number was applied all the same.
+            results.append({"n": m["n"], "status": "already_applied"})
+            continue
         results.append(row.result)
     return results
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Forget the answers of mutations applied before ``before``; return how many.
+
+    Only the answer goes (it may hold a whole record): a retry of such a number is then
+    answered ``already_applied``. The row stays, with its payload's hash, so that a
+    number reused with another payload is still refused (``mutation_mismatch``) rather
+    than answered ``already_applied`` and dropped by the device, and the merge still
+    knows which versions were the device's own. Refused and conflicting mutations are
+    kept whole: staff read their payloads and reasons. Caller commits.
+    """
+    m = sync_mutations.c
+    done = session.execute(
+        update(sync_mutations)
+        .where(
+            m.status.in_(("applied", "merged")),
+            m.received_at < before,
+            cast(m.result, Text) != "{}",
+        )
+        .values(result={})
+    )
+    return int(done.rowcount or 0)
 
 
 class History:

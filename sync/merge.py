@@ -50,7 +50,14 @@ def unseen(
     after the version its record is built on, by anything but its own mutations."""
     mine = history.of(record_id)
     own = {v for _n, v, _b, _c in mine if v is not None}
-    seen = seen_base(mine, m["n"], int(m.get("base_version") or 0))
+    base = int(m.get("base_version") or 0)
+    if base > existing.version:
+        # A version the server never reached (its database was restored from an older
+        # copy, or the client is wrong): nothing is known of what the device saw, so it
+        # counts as having seen none of it. Its differing values become conflicts that
+        # people resolve, rather than overwriting blindly (decision 101).
+        base = 0
+    seen = seen_base(mine, m["n"], base)
     versions = existing.field_versions or {}
     out = set()
     for f in fields:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from schemas.activity import CLIENT_STATUSES, FIELDS, MAX_DAYS_AHEAD, ActivitySchema
+from schemas.activity import CLIENT_STATUSES, FIELDS, MAX_DAYS_AHEAD, SERVER_OWNED, ActivitySchema
 from schemas.catalogue import TypeSpec
 from schemas.errors import problem
 from sync.collection import Collection, Loaded
@@ -32,6 +32,8 @@ class ActivityCollection(Collection):
     model = Activity
     fields = FIELDS
     wire_column = "wire"
+    # The phone's clock is taken once, when the record is created (decision 45).
+    unmerged = ("recorded_at", *SERVER_OWNED)
 
     def __init__(self) -> None:
         self._writable: dict[int, set[int]] = {}
@@ -65,6 +67,13 @@ class ActivityCollection(Collection):
     def to_wire(self, obj: Activity) -> dict[str, Any]:
         self._catalogue()
         return record_fields(obj, self._code_by_id.get(obj.type_id))
+
+    def differs(self, sent: dict[str, Any], stored: dict[str, Any]) -> bool:
+        # The phone's clock too, as an instant: "09:30+07:00" is "02:30+00:00" (the
+        # server sends UTC, whole seconds), so only another instant makes a difference.
+        if super().differs(sent, stored) or "recorded_at" not in sent:
+            return True
+        return _instant(sent["recorded_at"]) != _instant(stored["recorded_at"])
 
     def _may_write(self, actor: User, unit_id: int) -> bool:
         # A batch checks the same actor hundreds of times: ask the policy once per request.
@@ -147,3 +156,15 @@ class ActivityCollection(Collection):
         # One INSERT for the batch's new activities, with what the ORM's hooks would do.
         self._catalogue()
         insert_activities(session, records, self._code_by_id)
+
+
+def _instant(value: Any) -> datetime | str | None:
+    """A timestamp as an instant when it reads as one with a zone; otherwise the value,
+    which then compares equal only to itself."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo is not None else value

@@ -20,9 +20,15 @@ MAX_BODY = MAX_BODY_BYTES
 MAX_DECOMPRESSED = MAX_DECOMPRESSED_BYTES
 
 
+#: The header's exact spellings: "01", "1.0", "+1" or a Unicode digit are not a version.
+SPELLINGS = frozenset(str(v) for v in PROTOCOL_VERSIONS)
+
+
 def _check_version() -> None:
-    raw = request.headers.get(HEADER, "")
-    if not raw.isdigit() or int(raw) not in PROTOCOL_VERSIONS:
+    # Spaces and tabs around a header's value are not part of it (RFC 9110 §5.5): an HTTP
+    # server may or may not strip them, so they are stripped here, whoever serves.
+    raw = request.headers.get(HEADER, "").strip(" \t")
+    if raw not in SPELLINGS:
         raise ApiError(
             426,
             "upgrade_required",

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Device
 from ..models.types import utcnow
 from ..observability import metrics
+from ..outage import outage
 from ..policy import read_scope, scope_tag
 from . import bp
 from .auth import current_user, device_required
@@ -75,6 +76,7 @@ def push_view():
     except SyncRefusal as exc:
         raise _refused(exc) from None
     db.session.commit()
+    outage().database_answered()
     metrics.pushed(device_id, outcome.results, {m["n"]: m["collection"] for m in raw["mutations"]})
     return jsonify({"last_applied": outcome.last_applied, "results": outcome.results})
 
@@ -124,5 +126,6 @@ def pull_view():
         if data["reference"] != digest:
             extra = {"reference": reference}
     db.session.rollback()
+    outage().database_answered()
     metrics.pulled(data["cursor"] is None, len(page.fragments))
     return current_app.response_class(page.to_json(extra), mimetype="application/json")

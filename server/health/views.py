@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import retry_after_seconds
 from ..extensions import db
+from ..outage import outage
 
 bp = Blueprint("health", __name__)
 
@@ -20,6 +21,8 @@ def healthz():
     except SQLAlchemyError as exc:
         db.session.rollback()
         current_app.logger.warning("healthz: database check failed: %s", type(exc).__name__)
-        body = {"status": "unavailable", "database": "unreachable"}
-        return jsonify(body), 503, {"Retry-After": str(retry_after_seconds())}
+        wait = retry_after_seconds()
+        body = {"status": "unavailable", "database": "unreachable", "retry_after": wait}
+        return jsonify(body), 503, {"Retry-After": str(wait)}
+    outage().database_answered()
     return jsonify({"status": "ok", "database": "ok"})

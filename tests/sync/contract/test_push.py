@@ -193,12 +193,12 @@ def test_a_delete_leaves_a_tombstone_with_a_new_version_and_number(store: Store)
 
 
 def test_a_push_costs_the_collection_a_few_calls_per_mutation(store: Store):
-    """The interface is coarse: ``load``, ``check``, ``write`` per mutation (and
-    ``to_wire`` once for a stored record), not one call per field."""
+    """The interface is coarse: ``load``, ``check``, ``write`` and ``to_wire`` once per
+    mutation (the stored record, compared with what was sent), not one call per field."""
     hoa = store.device("hoa")
     ids = [uuid.uuid4() for _ in range(10)]
     store.push(hoa, *[hoa.upsert(i, note(f"Số {k}")) for k, i in enumerate(ids)])
-    assert store.notes.calls == {"load": 10, "check": 10, "write": 10}
+    assert store.notes.calls == {"load": 10, "check": 10, "to_wire": 10, "write": 10}
     store.notes.calls.clear()
     store.push(hoa, *[hoa.upsert(i, note("Đổi"), base=1, changed=["title"]) for i in ids])
     assert store.notes.calls == {"load": 10, "check": 10, "to_wire": 10, "write": 10}
