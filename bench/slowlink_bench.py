@@ -398,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         failed |= not once or p95 >= TARGET_P95_MS or bool(errors) or bool(timeouts)
         failed |= tuple(fast_stored) != (len(fast_ids), len(fast_ids))
         failed |= total != slow_n * size + len(fast_ids)
+        print(
+            "machine load average (1, 5, 15 min; other helpers' tests share the 2 cores): "
+            + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
         print("slowlink bench:", "FAILED" if failed else "ok")
     finally:
         links.close()
