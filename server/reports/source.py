@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -45,7 +46,9 @@ def init_app(app: Flask) -> None:
     uri = app.config.get("REPORTS_DATABASE_URL")
     if not uri:
         return
-    if app.config.get("SODOAN_PROBE_DATABASE"):
+    # Not for `flask` commands (migrations, restores, the totals worker): none reads a
+    # report, and a replica that is down or being rebuilt must not stop them.
+    if app.config.get("SODOAN_PROBE_DATABASE") and click.get_current_context(silent=True) is None:
         reason = probe(uri, app.config)
         if reason is not None:
             raise ConfigError(

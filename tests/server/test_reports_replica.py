@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import click
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -86,10 +87,24 @@ def test_the_setting_is_read_from_the_environment(tmp_path):
         from_environment({**base, "REPORTS_DATABASE_URL": "mysql://x@y/z"}, tmp_path)
 
 
+NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
+
+
 def test_an_unreachable_reports_database_stops_the_app_at_start(make_app, database_uri):
     with pytest.raises(ConfigError, match="REPORTS_DATABASE_URL"):
         make_app(
             SQLALCHEMY_DATABASE_URI=database_uri,
             SODOAN_PROBE_DATABASE=True,
-            REPORTS_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/nowhere",
+            REPORTS_DATABASE_URL=NOWHERE,
         )
+
+
+def test_flask_commands_run_without_the_reports_database(make_app, database_uri):
+    """Migrations and restores must not wait for a replica that is down or being rebuilt."""
+    with click.Context(click.Command("db")).scope():
+        app = make_app(
+            SQLALCHEMY_DATABASE_URI=database_uri,
+            SODOAN_PROBE_DATABASE=True,
+            REPORTS_DATABASE_URL=NOWHERE,
+        )
+    assert ENGINE in app.extensions
