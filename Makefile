@@ -77,6 +77,17 @@ bench: install ## Sync benchmark over real HTTP on SQLite and PostgreSQL (BENCH_
 bench-reports: install ## Report benchmark: 1,000,000 activities on PostgreSQL and SQLite (BENCH_ARGS=--activities 100000)
 	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
+.PHONY: bench-load bench-slowlink
+bench-load: install nginx ## 200 devices syncing for 2 min against gunicorn + PostgreSQL (BENCH_ARGS=--quick)
+	$(BIN)/python bench/load_bench.py $(BENCH_ARGS)
+
+bench-slowlink: install nginx ## 20 phones at 50 kbit/s pushing 200-entry backlogs through nginx while 20 sync (BENCH_ARGS=--quick)
+	$(BIN)/python bench/slowlink_bench.py $(BENCH_ARGS)
+
+.PHONY: replica-demo
+replica-demo: install ## As root: a PostgreSQL primary and streaming standby of its own, reports served from the standby (not CI)
+	$(BIN)/python bench/replica_demo.py $(BENCH_ARGS)
+
 .PHONY: bench-pwa
 bench-pwa: install browser ## Field app in Chromium: first-visit bytes, repeat visit, 2G start-up, 500-entry push (BENCH_ARGS=--quick)
 	$(BIN)/python bench/pwa_bench.py $(BENCH_ARGS)

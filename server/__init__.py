@@ -22,7 +22,7 @@ from .config import ConfigError, check_database_limits, from_environment
 from .database import NO_REQUEST_LIMITS, describe, engine_options, guard, probe
 from .extensions import compress, csrf, db, migrate
 from .observability import logs
-from .reports import deltas
+from .reports import deltas, source
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     try:
         _configure(app, test_config)
         throttle.init_app(app)
+        source.init_app(app)
     except ConfigError as exc:
         if test_config is not None:
             raise

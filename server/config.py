@@ -24,7 +24,7 @@ class ConfigError(Exception):
 ENVIRONMENTS = ("development", "production")
 
 
-def _database_uri(raw: str | None, instance_path: Path) -> str:
+def _database_uri(raw: str | None, instance_path: Path, name: str = "DATABASE_URL") -> str:
     if not raw:
         return f"sqlite:///{instance_path / 'sodoan.sqlite3'}"
     # Heroku-style URLs say postgres:// or postgresql://; we speak psycopg 3.
@@ -35,10 +35,10 @@ def _database_uri(raw: str | None, instance_path: Path) -> str:
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL không hợp lệ / is not a valid URL: {exc}") from None
+        raise ConfigError(f"{name} không hợp lệ / is not a valid URL: {exc}") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(
-            "DATABASE_URL phải là sqlite hoặc postgresql / must be sqlite or postgresql, "
+            f"{name} phải là sqlite hoặc postgresql / must be sqlite or postgresql, "
             f"not {url.get_backend_name()!r}"
         )
     return raw
@@ -215,6 +215,13 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         "SENTRY_DSN": _sentry_dsn(environ.get("SENTRY_DSN")),
         "SECRET_KEY": _secret_key(env, environ.get("SECRET_KEY"), instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_uri(environ.get("DATABASE_URL"), instance_path),
+        # A read replica for the dashboard's reports (server/reports/source.py); unset: the
+        # reports read the primary like everything else.
+        "REPORTS_DATABASE_URL": (
+            _database_uri(raw, instance_path, "REPORTS_DATABASE_URL")
+            if (raw := environ.get("REPORTS_DATABASE_URL", "").strip())
+            else None
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
