@@ -11,7 +11,11 @@ from typing import Any
 from marshmallow import fields
 
 from .errors import fail, problem
-from .text import nfc
+from .text import clean
+
+#: The largest id or version a row can hold (an ``INTEGER`` column on PostgreSQL): a larger
+#: one is refused as out of range rather than sent to a query the database rejects.
+MAX_INT = 2**31 - 1
 
 _COMMON = {
     "required": [problem("required")],
@@ -35,7 +39,7 @@ class String(fields.String):
         self.allow_blank = allow_blank
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kwargs)).strip()
+        text = clean(super()._deserialize(value, attr, data, **kwargs)).strip()
         if len(text) > self.max_length:
             raise fail("too_long", max=self.max_length)
         if not text and not self.allow_blank:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from schemas.text import fold
+from schemas.text import clean, fold
 
 from ..extensions import db
 from .types import NFCString, UTCDateTime, utcnow
@@ -76,11 +77,30 @@ class User(db.Model):
 
     @validates("full_name")
     def _keep_fold(self, key: str, value: str) -> str:
+        value = clean(value)
         self.full_name_fold = fold(value)
         return value
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+#: What a username may be, once normalised: a phone number or a simple lower-case latin
+#: name, 3–32 characters (decision 113). Nothing that looks like another name, nothing
+#: invisible, nothing a log or a page could misread.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+USERNAME_RULE_VI = (
+    "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu (a–z), chữ số, dấu chấm, "
+    "gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số (ví dụ số điện thoại 0912345678)"
+)
+USERNAME_RULE_EN = (
+    "a username is 3-32 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or a digit"
+)
+
+
+def username_allowed(value: str) -> bool:
+    """Whether ``value`` (normalised) fits :data:`USERNAME`."""
+    return USERNAME.fullmatch(value) is not None
 
 
 def normalise_username(value: str) -> str:
