@@ -133,3 +133,16 @@ def test_user_and_device_ids_past_the_columns_are_404(world):
         assert resp.status_code == 404 and resp.get_json()["code"] == "not_found", path
     with world.app.app_context():
         assert db.session.scalar(select(Device.id).where(Device.id == phone.device_id))
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"])
+def test_a_time_whose_utc_is_past_year_1_or_9999_is_refused_not_a_500(world, moment):
+    phone = world.phone("hoa")
+    body = {"device_id": str(phone.device_id), "outbox": {"count": 1, "oldest": moment}}
+    resp = phone.post("/api/v1/sync/pull", body)
+    assert resp.status_code == 422, resp.get_data()[:300]
+    assert resp.get_json()["errors"]["outbox"]["oldest"][0]["code"] == "not_a_datetime"
+    record = activity_record(world.ids["b1"], recorded_at=moment)
+    out = phone.push(phone.mutation("upsert", uuid.uuid4(), record))["results"][0]
+    assert out["status"] == "rejected"
+    assert out["errors"]["recorded_at"][0]["code"] == "not_a_datetime"
