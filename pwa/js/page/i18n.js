@@ -159,11 +159,12 @@ export function language() {
 }
 
 /** The text for `key` in the current language, with {params} filled in. */
-// Right-to-left letters and direction controls: a value holding any is isolated.
-const BIDI = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+// Right-to-left letters: a value holding any is isolated.
+const BIDI = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]/;
 
 /** ``value`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (plain text's
- * <bdi>) when it could reorder the sentence it is put in: a name in a message. */
+ * <bdi>) when it could reorder the sentence it is put in: a name in a message. (Direction
+ * controls are removed where text is shown: ui.js.) */
 export function isolate(value) {
   const text = String(value);
   return BIDI.test(text) ? `\u2068${text}\u2069` : text;
