@@ -104,10 +104,10 @@ def username_allowed(value: str) -> bool:
 
 
 def normalise_username(value: str) -> str:
-    """The one spelling of a username used for storage and look-up."""
-    from schemas.text import nfc
-
-    return nfc(value).strip().casefold()
+    """The one spelling of a username used for storage, look-up and the sign-in limits
+    (invisible characters removed, as the column stores it: otherwise "ad\u200bmin" would
+    find the account "admin" but be counted apart from it)."""
+    return clean(value).strip().casefold()
 
 
 class Device(db.Model):

@@ -177,3 +177,20 @@ def test_text_stored_before_the_rule_is_shown_without_its_controls(world):
         assert db.session.get(Unit, world.ids["commune"]).name == "X \u202egnp.exe"
     page = signed_in(world.app, "canbo").get("/").get_data(as_text=True)
     assert "X gnp.exe" in page and "\u202e" not in page
+
+
+def test_invisible_variants_of_a_username_share_its_sign_in_limit(world):
+    """The column stores names clean, so "ad\\u200bmin" finds the account "admin": its
+    failures must count against the same limit, not one of their own each."""
+    from tests.server.signin import client_from, sign_in_device
+
+    variants = ["tinh", "ti\u200bnh", "t\u200dinh", "\ufefftinh", "tin\u2060h", "TINH\u200c"]
+    phone = client_from(world.app, "203.0.113.7")
+    answers = [sign_in_device(phone, name, "sai-mat-khau").status_code for name in variants]
+    assert answers == [401] * 5 + [429], answers
+    page = client_from(world.app, "203.0.113.8")
+    answers = [
+        page.post("/login", data={"username": name, "password": "sai"}).status_code
+        for name in variants
+    ]
+    assert answers == [401] * 5 + [429], answers
