@@ -15,7 +15,6 @@ HUGER = "9" * 5000
 PG_OVERFLOW = str(2**31)
 
 
-@pytest.mark.parametrize("number", [PG_OVERFLOW, HUGE, HUGER, "0"])
 @pytest.mark.parametrize(
     "path",
     [
@@ -28,13 +27,13 @@ PG_OVERFLOW = str(2**31)
         "/units/{n}",
     ],
 )
-def test_an_id_no_row_can_have_is_404(world, path, number):
+def test_an_id_no_row_can_have_is_404(world, path):
     client = signed_in(world.app, "tinh")
-    resp = client.get(path.format(n=number))
-    assert resp.status_code == 404, (path, resp.status_code)
+    for number in (PG_OVERFLOW, HUGE, HUGER, "0"):
+        resp = client.get(path.format(n=number))
+        assert resp.status_code == 404, (path, number[:20], resp.status_code)
 
 
-@pytest.mark.parametrize("number", [PG_OVERFLOW, HUGE])
 @pytest.mark.parametrize(
     "path",
     [
@@ -45,10 +44,11 @@ def test_an_id_no_row_can_have_is_404(world, path, number):
         "/reports/{n}/schedule",
     ],
 )
-def test_posting_to_an_id_no_row_can_have_is_404(world, path, number):
+def test_posting_to_an_id_no_row_can_have_is_404(world, path):
     client = signed_in(world.app, "tinh")
-    resp = client.post(path.format(n=number), data={})
-    assert resp.status_code == 404, (path, resp.status_code)
+    for number in (PG_OVERFLOW, HUGE):
+        resp = client.post(path.format(n=number), data={})
+        assert resp.status_code == 404, (path, number, resp.status_code)
 
 
 @pytest.mark.parametrize(
