@@ -146,3 +146,14 @@ def test_a_time_whose_utc_is_past_year_1_or_9999_is_refused_not_a_500(world, mom
     out = phone.push(phone.mutation("upsert", uuid.uuid4(), record))["results"][0]
     assert out["status"] == "rejected"
     assert out["errors"]["recorded_at"][0]["code"] == "not_a_datetime"
+
+
+def test_an_empty_record_id_is_not_a_uuid(world):
+    """PROTOCOL §4: a ``record_id`` that is not a UUID answers 400; an empty one was taken
+    as "not given" (found by the fuzz's negative cases)."""
+    phone = world.phone("hoa")
+    resp = phone.client.get(
+        "/api/v1/conflicts?record_id=",
+        headers={**HEADERS, "Authorization": f"Bearer {phone.token}"},
+    )
+    assert resp.status_code == 400 and resp.get_json()["code"] == "invalid_request"
