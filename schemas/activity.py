@@ -41,7 +41,7 @@ class ActivitySchema(Schema):
         unknown = RAISE
 
     id = f.UUID(required=True)
-    unit_id = f.Integer(required=True, min_value=1)
+    unit_id = f.Integer(required=True, min_value=1, max_value=f.MAX_INT)
     type = f.String(max_length=40, required=True, allow_blank=False)
     title = f.String(max_length=200, required=True, allow_blank=False)
     starts_on = f.Date(required=True)

@@ -6,12 +6,17 @@ structured message at the source beats translating English strings afterwards.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import fields
 
 from .errors import fail, problem
-from .text import nfc
+from .text import clean
+
+#: The largest id or version a row can hold (an ``INTEGER`` column on PostgreSQL): a larger
+#: one is refused as out of range rather than sent to a query the database rejects.
+MAX_INT = 2**31 - 1
 
 _COMMON = {
     "required": [problem("required")],
@@ -35,7 +40,7 @@ class String(fields.String):
         self.allow_blank = allow_blank
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kwargs)).strip()
+        text = clean(super()._deserialize(value, attr, data, **kwargs)).strip()
         if len(text) > self.max_length:
             raise fail("too_long", max=self.max_length)
         if not text and not self.allow_blank:
@@ -102,12 +107,24 @@ class Date(fields.Date):
 
 
 class AwareDateTime(fields.AwareDateTime):
+    """A time with its zone. One whose UTC falls outside the years 1–9999
+    (``0001-01-01T00:00:00+01:00``) is refused here: it is stored in UTC, and converting
+    it there raised an error the server answered with 500."""
+
     default_error_messages = {
         **_COMMON,
         "invalid": [problem("not_a_datetime")],
         "invalid_awareness": [problem("not_a_datetime")],
         "format": [problem("not_a_datetime")],
     }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        return moment
 
 
 class UUID(fields.UUID):

@@ -23,6 +23,7 @@ from .activity import (
 from .catalogue import QUANTITY_MAX
 from .errors import MESSAGES
 from .sync import MAX_BODY_BYTES, MAX_MUTATIONS
+from .text import INVISIBLE
 
 #: Not checked on the phone: the id travels beside the record (§3), and ``recorded_at`` is
 #: the phone's own clock, information only.
@@ -69,4 +70,7 @@ def phone_rules() -> dict[str, Any]:
         "client_statuses": list(CLIENT_STATUSES),
         "quantity_max": dict(QUANTITY_MAX),
         "messages": {code: list(pair) for code, pair in MESSAGES.items()},
+        # What the server removes from every text it takes in (schemas.text.clean): the
+        # phone removes it too where the person types, so what it keeps is what is stored.
+        "invisible": INVISIBLE.pattern,
     }

@@ -21,6 +21,9 @@ MAX_MUTATIONS = 200
 #: A request body as sent, compressed or not, and once decompressed (``413 body_too_large``).
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024
+#: Arrays and objects in a request body nest at most this deep (a push needs 5):
+#: ``400 bad_json`` beyond, before anything walks it.
+MAX_JSON_DEPTH = 32
 #: A pull page's largest and default size (PROTOCOL §5).
 MAX_PAGE = 5000
 DEFAULT_PAGE = 500
@@ -53,7 +56,7 @@ class MutationSchema(_Strict):
     collection = f.String(max_length=40, required=True, allow_blank=False)
     op = f.OneOf(["upsert", "delete"], required=True)
     id = f.UUID(required=True)
-    base_version = f.Integer(min_value=0, allow_none=True, load_default=None)
+    base_version = f.Integer(min_value=0, max_value=f.MAX_INT, allow_none=True, load_default=None)
     record = f.Dict(allow_none=True, load_default=None)
     changed = f.List(f.String(max_length=MAX_FIELD_NAME), allow_none=True, load_default=None)
 
@@ -110,7 +113,7 @@ def _plain_mutation(m: Any) -> bool:
         and _plain_text(m["collection"], 40)
         and m["op"] in ("upsert", "delete")
         and _uuid_text(m["id"])
-        and (base is None or _whole(base, 0))
+        and (base is None or _whole(base, 0, f.MAX_INT))
         and (record is None or isinstance(record, dict))
         and (m["op"] != "upsert" or bool(record))
         and (

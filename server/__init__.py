@@ -15,7 +15,7 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
+from . import inputs, security
 from .activities import submission, wire
 from .auth import throttle
 from .config import ConfigError, check_database_limits, from_environment
@@ -67,6 +67,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .review import views as review_views
     from .units import views as unit_views
 
+    inputs.register_converters(app)
+    inputs.register(app)
     app.register_blueprint(health_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(people_views.bp)

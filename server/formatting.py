@@ -9,6 +9,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
+
+from schemas.text import INVISIBLE
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -36,7 +39,16 @@ def vn_number(value: int | float | Decimal | None) -> str:
     return sign + grouped + ("," + fraction if fraction else "")
 
 
+def shown(value: object) -> object:
+    """Every ``{{ … }}`` of a page, before it is escaped: text stored before the names were
+    cleaned (decision 110) still cannot reorder or hide what surrounds it on the page."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return INVISIBLE.sub("", value)
+    return value
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.finalize = shown
     app.add_template_filter(vn_datetime)
     app.add_template_filter(vn_date)
     app.add_template_filter(vn_number)

@@ -9,13 +9,14 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Routes and handlers attach themselves to ``bp`` when imported.
-from . import compression, conflicts, devices, protocol, sync, users  # noqa: E402, F401
+from . import compression, conflicts, devices, openapi, protocol, sync, users  # noqa: E402, F401
 
 
 def register(app: Flask) -> None:
     # Token-authenticated, never cookie-authenticated: CSRF cannot ride on it.
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.register_blueprint(openapi.bp)  # outside /api/v1: no protocol header asked
 
 
 protocol.attach(bp)

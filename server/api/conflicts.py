@@ -46,7 +46,7 @@ def list_conflicts():
     user = current_user()
     records = select(Activity.id).where(Activity.unit_id.in_(visible_unit_ids(user)))
     wanted = request.args.get("record_id")
-    if wanted:
+    if wanted is not None:  # given, even empty: a UUID or 400 (PROTOCOL §4)
         try:
             records = records.where(Activity.id == uuid.UUID(wanted))
         except ValueError:

@@ -9,7 +9,12 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from schemas.sync import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSIONS
+from schemas.sync import (
+    MAX_BODY_BYTES,
+    MAX_DECOMPRESSED_BYTES,
+    MAX_JSON_DEPTH,
+    PROTOCOL_VERSIONS,
+)
 
 from ..errors import ApiError
 
@@ -61,12 +66,56 @@ def json_body() -> dict[str, Any]:
             supported=["gzip", "identity"],
         )
     try:
-        body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = json.loads(data, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        # ValueError: not JSON (JSONDecodeError, UnicodeDecodeError), NaN or Infinity, or
+        # an integer past Python's 4,300 digits; RecursionError: nested past what the
+        # parser can follow. A client bug either way, never the server's (decision 111).
         raise ApiError(400, "bad_json", "The request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "The request body must be a JSON object")
+    if _too_deep(body):
+        raise ApiError(
+            400,
+            "bad_json",
+            f"The request body is nested more than {MAX_JSON_DEPTH} levels deep",
+            limit_depth=MAX_JSON_DEPTH,
+        )
+    if b"\\u0000" in data:
+        # PostgreSQL cannot store NUL in text or JSONB; nothing a person types holds one.
+        body = _without_nul(body)
     return body
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(body: Any) -> bool:
+    """Whether arrays and objects nest deeper than MAX_JSON_DEPTH (a walk without
+    recursion: what is checked here is what later code would recurse on)."""
+    level = [body]
+    for _depth in range(MAX_JSON_DEPTH):
+        below = []
+        for value in level:
+            if isinstance(value, dict):
+                below.extend(v for v in value.values() if isinstance(v, dict | list))
+            elif isinstance(value, list):
+                below.extend(v for v in value if isinstance(v, dict | list))
+        if not below:
+            return False
+        level = below
+    return True
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _gunzip(data: bytes) -> bytes:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from schemas.text import fold
+from schemas.text import clean, fold
 
 from ..extensions import db
 from .movement import ActivityType
@@ -128,6 +128,7 @@ class Activity(db.Model):
 
     @validates("title", "place")
     def _keep_fold(self, key: str, value: str) -> str:
+        value = clean(value) if isinstance(value, str) else value
         title = value if key == "title" else self.title
         place = value if key == "place" else self.place
         self.search_fold = search_fold_of(title, place)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from schemas.text import fold
+from schemas.text import clean, fold
 
 from ..extensions import db
 from .types import NFCString, UTCDateTime, utcnow
@@ -76,6 +77,7 @@ class User(db.Model):
 
     @validates("full_name")
     def _keep_fold(self, key: str, value: str) -> str:
+        value = clean(value)
         self.full_name_fold = fold(value)
         return value
 
@@ -83,11 +85,29 @@ class User(db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-def normalise_username(value: str) -> str:
-    """The one spelling of a username used for storage and look-up."""
-    from schemas.text import nfc
+#: What a username may be, once normalised: a phone number or a simple lower-case latin
+#: name, 3–32 characters (decision 113). Nothing that looks like another name, nothing
+#: invisible, nothing a log or a page could misread.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+USERNAME_RULE_VI = (
+    "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu (a–z), chữ số, dấu chấm, "
+    "gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số (ví dụ số điện thoại 0912345678)"
+)
+USERNAME_RULE_EN = (
+    "a username is 3-32 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or a digit"
+)
 
-    return nfc(value).strip().casefold()
+
+def username_allowed(value: str) -> bool:
+    """Whether ``value`` (normalised) fits :data:`USERNAME`."""
+    return USERNAME.fullmatch(value) is not None
+
+
+def normalise_username(value: str) -> str:
+    """The one spelling of a username used for storage, look-up and the sign-in limits
+    (invisible characters removed, as the column stores it: otherwise "ad\u200bmin" would
+    find the account "admin" but be counted apart from it)."""
+    return clean(value).strip().casefold()
 
 
 class Device(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
-from schemas.text import nfc
+from schemas.text import clean
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -21,13 +21,14 @@ def utcnow() -> datetime:
 
 
 class NFCString(TypeDecorator[str]):
-    """A string stored in NFC whatever path it arrives by (ORM, bulk insert, raw Core)."""
+    """A string stored clean (NFC, no invisible controls: :func:`schemas.text.clean`)
+    whatever path it arrives by (ORM, bulk insert, raw Core)."""
 
     impl = String
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return nfc(value) if isinstance(value, str) else value
+        return clean(value) if isinstance(value, str) else value
 
 
 class NFCText(NFCString):

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from schemas.text import fold
+from schemas.text import clean, fold
 
 from ..extensions import db
 from .types import JSONType, NFCString, UTCDateTime, utcnow
@@ -79,6 +79,7 @@ class Unit(db.Model):
 
     @validates("name")
     def _keep_fold(self, key: str, value: str) -> str:
+        value = clean(value)
         self.name_fold = fold(value)
         return value
 

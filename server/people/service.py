@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from schemas.text import clean
+
 from .. import audit
 from ..auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from ..extensions import db
 from ..models import User, normalise_username
+from ..models.people import USERNAME_RULE_EN, USERNAME_RULE_VI, username_allowed
 
 
 class PersonError(ValueError):
@@ -35,6 +38,11 @@ def create_person(
     """A new account in ``unit_id``; without a password (None), its owner signs in with
     an enrolment code. ``actor`` is None on the command line."""
     name = normalise_username(username)
+    if not username_allowed(name):
+        raise PersonError(USERNAME_RULE_VI, USERNAME_RULE_EN)
+    full_name = clean(full_name).strip()
+    if not full_name:
+        raise PersonError("Vui lòng nhập họ tên", "the full name is empty")
     if db.session.scalar(select(User.id).where(User.username == name)):
         raise PersonError("Tên đăng nhập đã tồn tại", f"username {username!r} already exists")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
@@ -44,7 +52,7 @@ def create_person(
         )
     person = User(
         username=name,
-        full_name=full_name.strip(),
+        full_name=full_name,
         role=role,
         unit_id=unit_id,
         password_hash=hash_password(password) if password else None,

@@ -31,6 +31,7 @@ from ..database import begin_writing
 from ..extensions import db
 from ..formatting import vn_date, vn_datetime
 from ..forms import flash_errors
+from ..inputs import bounded_int
 from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
@@ -62,8 +63,7 @@ def _units_in_scope() -> list[Unit]:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return bounded_int(request.args.get(name))
 
 
 @dataclass
@@ -118,10 +118,11 @@ def index():
         queue.q,
         queue.units,
     )
-    page = max(1, _int_arg("page") or 1)
     total = db.session.scalar(
         select(func.count()).select_from(queue.query.order_by(None).subquery())
     )
+    # A page past the last shows the last (a bookmark kept while the queue shrank).
+    page = min(_int_arg("page") or 1, max(1, -(-total // PAGE)))
     activities = db.session.scalars(queue.query.offset((page - 1) * PAGE).limit(PAGE)).all()
     types = db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order)).all()
     return render_template(

@@ -14,6 +14,8 @@ from blinker import Namespace
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from schemas.text import clean
+
 from ..extensions import db
 from ..models import BEGINNING, Unit, UnitClosure, UnitEvent, UnitKind, UnitName, User
 
@@ -132,6 +134,15 @@ def _last_change(unit_ids: Select[tuple[int]]) -> date:
     return last or BEGINNING
 
 
+def _name(value: str) -> str:
+    """A unit's name as stored (:func:`schemas.text.clean`), refused when nothing visible
+    is left of it."""
+    name = clean(value).strip()
+    if not name:
+        raise TreeError("Vui lòng nhập tên đơn vị / the name is empty")
+    return name
+
+
 def create_unit(
     *,
     code: str,
@@ -144,6 +155,7 @@ def create_unit(
 ) -> Unit:
     """Add a unit under ``parent`` (None only for a root such as a provincial union)."""
     kind = UnitKind(kind)
+    name = _name(name)
     if parent is not None:
         _require_open(parent, opened_on, "Đơn vị cấp trên / parent")
     unit = Unit(
@@ -201,6 +213,7 @@ def create_unit(
 
 def rename_unit(unit: Unit, new_name: str, on: date, actor: User | None = None) -> None:
     _require_open(unit, on, "Đơn vị / unit")
+    new_name = _name(new_name)
     current = db.session.scalars(
         select(UnitName).where(UnitName.unit_id == unit.id, UnitName.valid_to.is_(None))
     ).one()

@@ -31,6 +31,8 @@ PUBLIC = {
     ("GET", "/app/sw.js"),
     ("GET", "/app/rules.json"),
     ("GET", "/app/<path:name>"),
+    # The API described (OpenAPI), public like docs/PROTOCOL.md (decision 114).
+    ("GET", "/api/openapi.json"),
 }
 #: Pages for machines, behind a bearer token of their own (tests/server/test_observability).
 TOKEN_ONLY = {("GET", "/metrics")}

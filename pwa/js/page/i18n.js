@@ -159,10 +159,21 @@ export function language() {
 }
 
 /** The text for `key` in the current language, with {params} filled in. */
+// Right-to-left letters: a value holding any is isolated.
+const BIDI = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]/;
+
+/** ``value`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (plain text's
+ * <bdi>) when it could reorder the sentence it is put in: a name in a message. (Direction
+ * controls are removed where text is shown: ui.js.) */
+export function isolate(value) {
+  const text = String(value);
+  return BIDI.test(text) ? `\u2068${text}\u2069` : text;
+}
+
 export function t(key, params = {}) {
   const pair = STRINGS[key] || [key, key];
   const text = pair[lang === "en" ? 1 : 0];
-  return text.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
+  return text.replace(/\{(\w+)\}/g, (_, k) => (k in params ? isolate(params[k]) : `{${k}}`));
 }
 
 /** A server or validation message ({message, message_en}) in the current language. */

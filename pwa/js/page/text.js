@@ -1,5 +1,15 @@
 // Text and dates as people in the field read and type them.
 
+// Direction controls and zero-width characters: never shown (the server removes the same
+// from what it stores, schemas/text.py; text stored before, or received from an older
+// server, may still hold them). Tab and line breaks are kept.
+const HIDDEN = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]/gu;
+
+/** ``text`` as it may be shown: without the characters that would reorder or hide it. */
+export function visible(text) {
+  return String(text).replace(HIDDEN, "");
+}
+
 /** Lower case without diacritics, so "ve sinh" finds "Vệ sinh" and "đường" finds "duong". */
 export function fold(text) {
   return String(text || "")

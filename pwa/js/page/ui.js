@@ -1,15 +1,21 @@
 // Building the screens. Text a person typed is only ever set with textContent (never
-// parsed as HTML), so a title like "<script>" stays text.
+// parsed as HTML), so a title like "<script>" stays text; without direction controls
+// (text.js, visible); and every element given text has dir="auto", which isolates it
+// (unicode-bidi: isolate): a name written right to left cannot reorder the text beside it.
 
 import * as store from "../shared/db.js";
 import { movedAway, refile } from "../shared/outbox.js";
 import { said, t } from "./i18n.js";
+import { visible } from "./text.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
+    if (key === "text") {
+      node.textContent = visible(value);
+      if (!("dir" in attrs)) node.dir = "auto";
+    }
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);
   }

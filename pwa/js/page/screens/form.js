@@ -203,8 +203,14 @@ export async function formScreen(app, id) {
     event.preventDefault();
     clearTimeout(timer);
     const status = (event.submitter && event.submitter.dataset.status) || "submitted";
-    const rec = record(status);
     const all = await rules();
+    const rec = record(status);
+    // What the server would remove (direction controls, zero-width characters): removed
+    // where the entry is made, so the phone keeps what the server will store.
+    if (all.invisible) {
+      const invisible = new RegExp(all.invisible, "gu");
+      for (const key of ["title", "place", "description"]) rec[key] = rec[key].replace(invisible, "").trim();
+    }
     const errors = validate(all, rec, reference.activity_types || [], today());
     const shown = showErrors(form, errors);
     if (Object.keys(errors).length) {

@@ -1,7 +1,7 @@
 // Language, the account on this phone, storage, and a sign-out that cannot lose entries.
 
 import * as store from "../../shared/db.js";
-import { language, t } from "../i18n.js";
+import { isolate, language, t } from "../i18n.js";
 import { button, el } from "../ui.js";
 
 function size(bytes) {
@@ -19,7 +19,7 @@ export async function settingsScreen(app) {
   parts.push(el("label", { for: "language", text: t("language") }), lang);
 
   const user = app.session.user;
-  parts.push(el("h2", { text: t("account") }), el("p", { id: "account", text: `${user.full_name || user.username} · ${user.username}` }));
+  parts.push(el("h2", { text: t("account") }), el("p", { id: "account", text: `${isolate(user.full_name || user.username)} · ${isolate(user.username)}` }));
 
   if (navigator.storage && navigator.storage.estimate) {
     const estimate = await navigator.storage.estimate();
