@@ -240,7 +240,13 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             c.execute(text(f'CREATE DATABASE "{name}"'))
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    os.environ.update(SODOAN_ENV="production", SECRET_KEY=os.urandom(24).hex(), DATABASE_URL=url)
+    # Warnings only: an access line per page would bury the figures.
+    os.environ.update(
+        SODOAN_ENV="production",
+        SECRET_KEY=os.urandom(24).hex(),
+        DATABASE_URL=url,
+        LOG_LEVEL="WARNING",
+    )
     from flask_migrate import upgrade
 
     from server import create_app
