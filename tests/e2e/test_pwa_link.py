@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.extensions import db
 from server.models import Activity
+from server.models.types import utcnow
+from sync.tables import sync_mutations
 from tests.e2e.conftest import screenshot
 from tests.e2e.pwa import (
     CuttingRelay,
@@ -233,3 +235,51 @@ def test_a_push_applied_before_its_503_is_sent_again_unchanged_and_applied_once(
     assert len(bodies) >= 2 and all(b["mutations"] == bodies[0]["mutations"] for b in bodies)
     assert [m["n"] for m in bodies[0]["mutations"]] == [1, 2, 3]
     assert _titles(world) == {t: 1 for t in titles}
+
+
+def test_a_retry_answered_already_applied_empties_the_outbox(world, live_server, phone_page):
+    """A push applied, its answer lost, and the retry comes after the server pruned its
+    log (``SYNC_MUTATION_LOG_DAYS``): the answer is ``{"n", "status": "already_applied"}``
+    with no ``id`` (PROTOCOL §3). The phone drops the entry, keeps its record, and syncs
+    on; it used to stop syncing for good (reading its store with no id)."""
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.set_offline(True)
+    record_activity(page, "Trồng cây", place="Nà Mạ")
+    answers: list[dict] = []
+    lose = [True]
+
+    def push(route) -> None:
+        response = route.fetch()  # the server applies the batch and commits…
+        if lose[0]:
+            route.fulfill(  # …and the answer is lost
+                status=503,
+                headers={"Retry-After": "600", "Content-Type": "application/json"},
+                body=json.dumps(OUTAGE),
+            )
+            return
+        answers.append(response.json())
+        route.fulfill(response=response)
+
+    page.context.route("**/api/v1/sync/push", push)
+    page.context.set_offline(False)
+    page.wait_for_selector("#status:has-text('Máy chủ chưa xác nhận')", timeout=20000)
+    assert outbox_count(page) == 1 and _titles(world) == {"Trồng cây": 1}
+
+    with world.app.app_context():  # 91 days later, the daily maintenance has run
+        db.session.execute(update(sync_mutations).values(received_at=utcnow() - timedelta(days=91)))
+        db.session.commit()
+    assert world.app.test_cli_runner().invoke(args=["prune-sync-log"]).exit_code == 0
+
+    lose[0] = False
+    sync_once(page)
+    assert answers and answers[0]["results"] == [{"n": 1, "status": "already_applied"}]
+    assert outbox_count(page) == 0
+    page.wait_for_selector("#status:has-text('Đã đồng bộ')", timeout=5000)
+    on_phone = page.evaluate(
+        "import('/app/js/shared/db.js').then(db => db.all('records'))"
+        ".then(rs => rs.map(r => [r.title, r.version, !!r._rejected]))"
+    )
+    assert on_phone == [["Trồng cây", 1, False]]
+    assert _titles(world) == {"Trồng cây": 1}

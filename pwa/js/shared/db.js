@@ -244,6 +244,9 @@ export async function acknowledge(results) {
       const sent = sentReq.result;
       if (!sent) return; // answered before (a retried batch)
       outboxStore.delete(r.n);
+      // Applied long ago, its answer pruned from the server's log: no id, no version
+      // (PROTOCOL §3). The entry is done; the record stays as it is until a pull.
+      if (r.status === "already_applied") return;
       const recReq = records.get(r.id); // asked first: requests complete in order
       const left = outboxStore.index("by_id").count(r.id);
       left.onsuccess = () => {
