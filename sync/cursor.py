@@ -30,10 +30,16 @@ from dataclasses import dataclass
 
 from .errors import ResyncRequired
 
-_V1 = re.compile(r"^1\.([0-9a-f]{8})\.(\d{1,19})\.([0-9a-f]{8})$")
+# Numbers as this server writes them: ASCII digits, no leading zero (``\d`` would take
+# other scripts' digits, and "048" would MAC as "48"), change numbers within BIGINT.
+_NUMBER = r"(0|[1-9][0-9]{0,18})"
+_V1 = re.compile(rf"^1\.([0-9a-f]{{8}})\.{_NUMBER}\.([0-9a-f]{{8}})$")
 _V2 = re.compile(
-    r"^2\.([0-9a-f]{8})\.(\d{1,19})\.(\d{1,9})\.([0-9a-f]{8})\.([0-9a-f]{6})([0-9a-f]{8})$"
+    rf"^2\.([0-9a-f]{{8}})\.{_NUMBER}\.(0|[1-9][0-9]{{0,8}})\.([0-9a-f]{{8}})"
+    r"\.([0-9a-f]{6})([0-9a-f]{8})$"
 )
+#: The largest change number a database column holds (BIGINT, SQLite's INTEGER).
+MAX_CHANGE = 2**63 - 1
 #: A version 1 cursor's generation: older than any purge this server has counted.
 V1_GENERATION = -1
 
@@ -74,11 +80,12 @@ def epoch_tag(epoch: str) -> str:
 
 
 def decode(raw: str) -> Cursor:
-    match = _V2.match(raw or "")
+    match = _V2.fullmatch(raw or "")
     if match is not None:
         epoch, change, generation, scope, token, mac = match.groups()
-        return Cursor(epoch, int(change), scope, int(generation), token, mac)
-    match = _V1.match(raw or "")
-    if match is not None:
+        if int(change) <= MAX_CHANGE:
+            return Cursor(epoch, int(change), scope, int(generation), token, mac)
+    match = _V1.fullmatch(raw or "")
+    if match is not None and int(match.group(2)) <= MAX_CHANGE:
         return Cursor(match.group(1), int(match.group(2)), match.group(3))
     raise ResyncRequired("the cursor is not one this server made", reason="bad_cursor")

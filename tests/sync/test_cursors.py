@@ -47,3 +47,21 @@ def test_a_version_1_cursor_is_still_served_and_answered_with_a_version_2_one(wo
     assert [c["id"] for c in page["changes"]] == [str(later)]
     assert page["cursor"].startswith("2.")
     assert lan.pull(cursor=page["cursor"])["changes"] == []
+
+
+def test_numbers_a_cursor_cannot_hold_are_a_bad_cursor_not_a_500(world):
+    """A change number past the database's integers (SQLite raised OverflowError on the
+    token look-up, before any check), leading zeros, or digits of another script: each is
+    a cursor this server never made."""
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    hoa.push(hoa.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b1"])))
+    lan.sync_down()
+    version, epoch, change, generation, scope, tail = lan.cursor.split(".")
+    for number in ("9999999999999999999", "9223372036854775808", "0" + change, "١"):
+        for cursor in (
+            f"2.{epoch}.{number}.{generation}.{scope}.{tail}",
+            f"1.{epoch}.{number}.{scope}",
+        ):
+            assert _reason(lan, cursor) == "bad_cursor", cursor
+    assert _reason(lan, f"2.{epoch}.{change}.0{generation}.{scope}.{tail}") == "bad_cursor"
+    assert lan.pull()["changes"] == []
