@@ -4,6 +4,8 @@ the ``Sodoan-Protocol`` header; bodies may be gzip-compressed, within bounds."""
 from __future__ import annotations
 
 import json
+import math
+import re
 import zlib
 from typing import Any
 
@@ -66,7 +68,7 @@ def json_body() -> dict[str, Any]:
             supported=["gzip", "identity"],
         )
     try:
-        body = json.loads(data, parse_constant=_no_constant)
+        body = json.loads(data, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError):
         # ValueError: not JSON (JSONDecodeError, UnicodeDecodeError), NaN or Infinity, or
         # an integer past Python's 4,300 digits; RecursionError: nested past what the
@@ -81,10 +83,26 @@ def json_body() -> dict[str, Any]:
             f"The request body is nested more than {MAX_JSON_DEPTH} levels deep",
             limit_depth=MAX_JSON_DEPTH,
         )
-    if b"\\u0000" in data:
+    if b"\\u0000" in data or _SURROGATE_ESCAPE.search(data) is not None:
         # PostgreSQL cannot store NUL in text or JSONB; nothing a person types holds one.
-        body = _without_nul(body)
+        # A lone surrogate (half an emoji cut by a JavaScript slice) is no character at
+        # all and cannot be written as UTF-8: it becomes U+FFFD, so the entry around it is
+        # kept rather than refused on every resend.
+        body = _mended(body)
     return body
+
+
+#: ``\uD800``–``\uDFFF`` escapes: only through these can a lone surrogate reach the parser.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _finite(text: str) -> float:
+    """``1e999`` parses to infinity, which JSON has no word for and PostgreSQL's JSONB
+    refuses: the same ``bad_json`` as ``Infinity`` itself."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
 
 
 def _no_constant(name: str) -> Any:
@@ -108,13 +126,15 @@ def _too_deep(body: Any) -> bool:
     return True
 
 
-def _without_nul(value: Any) -> Any:
+def _mended(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return "".join(
+            "\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value.replace("\x00", "")
+        )
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_mended(k): _mended(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_mended(v) for v in value]
     return value
 
 

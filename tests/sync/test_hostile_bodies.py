@@ -22,6 +22,8 @@ NESTED_40 = json.dumps({"device_id": str(uuid.uuid4()), "x": json.loads("[" * 40
 HUGE_INT = b'{"device_id": "' + str(uuid.uuid4()).encode() + b'", "limit": ' + b"9" * 5000 + b"}"
 NAN = b'{"limit": NaN}'
 INFINITY = b'{"limit": -Infinity}'
+# A number too large for a double: parsed as infinity, which JSONB refuses (500 on PostgreSQL).
+OVERFLOW = b'{"device_id": "' + str(uuid.uuid4()).encode() + b'", "limit": 1e999, "x": -1e999}'
 
 
 def _endpoints(world) -> list[tuple[str, dict]]:
@@ -37,8 +39,16 @@ def _endpoints(world) -> list[tuple[str, dict]]:
 
 @pytest.mark.parametrize(
     "body",
-    [DEEP, DEEPER, NESTED_40.encode(), HUGE_INT, NAN, INFINITY],
-    ids=["nested-1000", "nested-100000", "nested-40", "int-5000-digits", "nan", "infinity"],
+    [DEEP, DEEPER, NESTED_40.encode(), HUGE_INT, NAN, INFINITY, OVERFLOW],
+    ids=[
+        "nested-1000",
+        "nested-100000",
+        "nested-40",
+        "int-5000-digits",
+        "nan",
+        "infinity",
+        "1e999",
+    ],
 )
 def test_bodies_no_parser_should_meet_answer_bad_json(world, body):
     client = world.app.test_client()
@@ -159,3 +169,35 @@ def test_an_empty_record_id_is_not_a_uuid(world):
         headers={**HEADERS, "Authorization": f"Bearer {phone.token}"},
     )
     assert resp.status_code == 400 and resp.get_json()["code"] == "invalid_request"
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_never_a_500(world):
+    """Half an emoji (a JavaScript slice through a surrogate pair) reaches JSON as a lone
+    ``\\ud83d`` escape, which UTF-8 cannot hold: it answered 500 on every resend, so the
+    phone's whole outbox stuck behind it. Now the entry is applied with U+FFFD there."""
+    phone = world.phone("hoa")
+    rid = uuid.uuid4()
+    record = activity_record(world.ids["b1"], title="Trồng cây \ud83d", place="\udc4d Nà Mạ")
+    mutation = phone.mutation("upsert", rid, record)
+    body = json.dumps({"device_id": str(phone.device_id), "mutations": [mutation]})
+    assert "\\ud83d" in body  # escaped, as JSON.stringify writes it
+    client = world.app.test_client()
+    auth = {**HEADERS, "Authorization": f"Bearer {phone.token}", "Content-Type": "application/json"}
+    resp = client.post("/api/v1/sync/push", data=body, headers=auth)
+    assert resp.status_code == 200, resp.get_data()[:300]
+    assert resp.get_json()["results"][0]["status"] == "applied"
+    with world.app.app_context():
+        stored = db.session.get(Activity, rid)
+        assert (stored.title, stored.place) == ("Trồng cây \ufffd", "\ufffd Nà Mạ")
+    # A pair written as two escapes is one character, kept as it is.
+    pair = json.dumps(
+        {"username": "hoa\ud83d\ude00", "password": "x", "device_id": str(uuid.uuid4())}
+    )
+    signin = json.dumps(
+        {"username": "\ud800", "password": "\udfff", "device_id": str(uuid.uuid4())}
+    )
+    for raw in (pair, signin):
+        resp = client.post(
+            "/api/v1/devices", data=raw, headers={**HEADERS, "Content-Type": "application/json"}
+        )
+        assert resp.status_code in (401, 422), (resp.status_code, resp.get_data()[:300])
