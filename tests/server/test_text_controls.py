@@ -40,6 +40,22 @@ HOSTILE = [
     "\x1b",
     "\x7f",
     "\x85",
+    # Characters that show as nothing (a review found them kept): two names alike that differ.
+    "\u00ad",  # SOFT HYPHEN
+    "\u034f",  # COMBINING GRAPHEME JOINER
+    "\u180e",
+    "\u2061",
+    "\u2064",
+    "\u206a",
+    "\u206f",
+    "\ufff9",
+    "\ufffb",
+    "\U000e0001",  # LANGUAGE TAG
+    "\U000e007f",
+    "\u115f",  # HANGUL CHOSEONG FILLER
+    "\u1160",
+    "\u3164",
+    "\uffa0",
 ]
 
 
