@@ -78,7 +78,7 @@ bench-reports: install ## Report benchmark: 1,000,000 activities on PostgreSQL a
 	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
 .PHONY: bench-load bench-slowlink
-bench-load: install nginx ## 200 devices syncing for 2 min against gunicorn + PostgreSQL (BENCH_ARGS=--quick)
+bench-load: install ## 200 devices syncing for 2 min against gunicorn + PostgreSQL (BENCH_ARGS=--quick)
 	$(BIN)/python bench/load_bench.py $(BENCH_ARGS)
 
 bench-slowlink: install nginx ## 20 phones at 50 kbit/s pushing 200-entry backlogs through nginx while 20 sync (BENCH_ARGS=--quick)

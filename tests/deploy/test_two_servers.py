@@ -91,6 +91,13 @@ def test_two_servers_one_database(world, gunicorn):
     lock = threading.Lock()
 
     def work(p: FieldPhone, seed: int) -> None:
+        try:
+            rounds(p, seed)
+        except BaseException:
+            staff_turn.abort()  # the others stop waiting for this phone, and fail too
+            raise
+
+    def rounds(p: FieldPhone, seed: int) -> None:
         mine: list[str] = []
         for r in range(ROUNDS):
             for k in range(3):
@@ -116,7 +123,7 @@ def test_two_servers_one_database(world, gunicorn):
             staff_turn.wait()
 
     # The staff phone pulls between the writers' rounds, on whichever server is next.
-    staff_turn = threading.Barrier(len(writers), action=staff.pull_all)
+    staff_turn = threading.Barrier(len(writers), action=staff.pull_all, timeout=120)
     try:
         with ThreadPoolExecutor(len(writers)) as pool:
             for done in [pool.submit(work, p, i) for i, p in enumerate(writers)]:
