@@ -279,7 +279,7 @@ def test_a_retry_answered_already_applied_empties_the_outbox(world, live_server,
     page.wait_for_selector("#status:has-text('Đã đồng bộ')", timeout=5000)
     on_phone = page.evaluate(
         "import('/app/js/shared/db.js').then(db => db.all('records'))"
-        ".then(rs => rs.map(r => [r.title, r.version, !!r._rejected]))"
+        ".then(rs => rs.map(r => [r.title, r.version, !!r._pending, !!r._rejected]))"
     )
-    assert on_phone == [["Trồng cây", 1, False]]
+    assert on_phone == [["Trồng cây", 1, False, False]]  # nothing shown as waiting
     assert _titles(world) == {"Trồng cây": 1}

@@ -244,13 +244,15 @@ export async function acknowledge(results) {
       const sent = sentReq.result;
       if (!sent) return; // answered before (a retried batch)
       outboxStore.delete(r.n);
-      // Applied long ago, its answer pruned from the server's log: no id, no version
-      // (PROTOCOL §3). The entry is done; the record stays as it is until a pull.
-      if (r.status === "already_applied") return;
-      const recReq = records.get(r.id); // asked first: requests complete in order
-      const left = outboxStore.index("by_id").count(r.id);
+      // Applied long ago, its answer pruned from the server's log (PROTOCOL §3): no id,
+      // no version. The entry is done; the record is settled as an answer without a copy
+      // (a pulled copy set aside is taken; a delete is gone).
+      const pruned = r.status === "already_applied";
+      const id = pruned ? sent.id : r.id;
+      const recReq = records.get(id); // asked first: requests complete in order
+      const left = outboxStore.index("by_id").count(id);
       left.onsuccess = () => {
-        const rec = written.has(r.id) ? written.get(r.id) : recReq.result;
+        const rec = written.has(id) ? written.get(id) : recReq.result;
         if (!rec) return;
         let answer = null;
         if (r.status !== "rejected" && r.version != null) {
@@ -269,18 +271,18 @@ export async function acknowledge(results) {
             ? rec._rejected
             : { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op };
           if (!blocked && r.reason && r.reason.code === "forbidden") rejected.unit_name = unitName(rec.unit_id);
-          keep(r.id, { ...kept, _pending: left.result > 0, _rejected: rejected });
+          keep(id, { ...kept, _pending: left.result > 0, _rejected: rejected });
           return;
         }
         if (left.result > 0) {
           // A later entry of the same record still waits: keep its newer local state, but
           // remember the server's copy and version for when it is answered.
-          keep(r.id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
+          keep(id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
           return;
         }
         const { _rejected, ...clean } = rec;
         const next = settled(clean, pick(rec._server, answer));
-        keep(r.id, next === null || (sent.op === "delete" && r.deleted) ? null : next);
+        keep(id, next === null || (sent.op === "delete" && (r.deleted || pruned)) ? null : next);
       };
     };
   }
