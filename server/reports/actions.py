@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import Activity, Nomination, ReportingSchedule, Target, Unit, User
+from ..models import Nomination, ReportingSchedule, Target, Unit, User
 from ..models.types import utcnow
 from .periods import Period
 from .service import activities_of
@@ -90,13 +90,15 @@ def nominate(
     """A member or a model put forward by ``unit`` for the period, backed by activities
     that must be counted activities of ``unit``'s subtree in the period, in the actor's
     scope (:class:`NotInReport` otherwise)."""
-    found = (
-        activities_of(unit, period, ids=list(evidence), within=actor.unit_id) if evidence else []
+    # Checked on the primary, not the reports' reader: a lagging replica must not let a
+    # deleted activity, or one the tree has since moved out of scope, back a nomination.
+    backing = (
+        activities_of(unit, period, ids=list(evidence), within=actor.unit_id, session=db.session())
+        if evidence
+        else []
     )
-    if len(found) != len(evidence):
+    if len(backing) != len(evidence):
         raise NotInReport
-    # Found by the reports' reader; linked through the session that writes.
-    backing = list(db.session.scalars(select(Activity).where(Activity.id.in_(evidence))))
     n = Nomination(
         unit_id=unit.id,
         kind=kind,

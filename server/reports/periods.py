@@ -15,6 +15,10 @@ from datetime import date, timedelta
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 #: A range longer than this is refused: reports run over the whole subtree.
 MAX_DAYS = 366 * 10
+#: The years a period may fall in, typed or picked: the same for ``p`` and for a range,
+#: so every period has a previous one and a twelve-month trend that are real dates (a
+#: range in year 1 or 9999 would step outside what ``date`` holds, a 500).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class PeriodError(ValueError):
@@ -91,6 +95,15 @@ def _date(text: str) -> date:
         raise PeriodError(f"Ngày không hợp lệ: {text}") from None
 
 
+def _within_years(start: date, end: date) -> Period:
+    if not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
+        raise PeriodError(
+            f"Chỉ xem được báo cáo từ năm {FIRST_YEAR} đến năm {LAST_YEAR}"
+            f" / reports cover the years {FIRST_YEAR} to {LAST_YEAR} only."
+        )
+    return span(start, end)
+
+
 def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, date]]) -> Period:
     """Read ``p``; no value means the current year."""
     text = (text or "").strip()
@@ -98,13 +111,13 @@ def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, d
         return year(today.year)
     if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
         y, mo = int(m[1]), int(m[2])
-        if 1 <= mo <= 12 and 2000 <= y <= 2100:
+        if 1 <= mo <= 12 and FIRST_YEAR <= y <= LAST_YEAR:
             return month(y, mo)
     elif m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
-        if 2000 <= int(m[1]) <= 2100:
+        if FIRST_YEAR <= int(m[1]) <= LAST_YEAR:
             return quarter(int(m[1]), int(m[2]))
     elif re.fullmatch(r"\d{4}", text):
-        if 2000 <= int(text) <= 2100:
+        if FIRST_YEAR <= int(text) <= LAST_YEAR:
             return year(int(text))
     elif text.startswith("phase:"):
         found = phases.get(text[6:])
@@ -113,7 +126,7 @@ def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, d
         return phase(text[6:], *found)
     elif ".." in text:
         start, _, end = text.partition("..")
-        return span(_date(start), _date(end))
+        return _within_years(_date(start), _date(end))
     raise PeriodError(f"Không hiểu khoảng thời gian “{text}”.")
 
 

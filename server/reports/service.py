@@ -28,7 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..activities.counted import counted
 from ..models import (
@@ -335,10 +335,13 @@ def activities_of(
     latest: int | None = None,
     ids: list[uuid.UUID] | None = None,
     within: int | None = None,
+    session: Session | None = None,
 ) -> list[Activity]:
     """The counted activities of a unit's subtree in the period (a branch's drill-down),
     oldest first, that were in ``within``'s subtree on their date; only the ``latest``
-    ones, or only those among ``ids``, when asked."""
+    ones, or only those among ``ids``, when asked. Read from the reports' reader unless
+    ``session`` is given: a check that grants a write reads the primary (decision 130)."""
+    source = session if session is not None else reader()
     query = limited(
         rolled_up([unit.id], period, Activity),
         Activity.unit_id,
@@ -350,8 +353,8 @@ def activities_of(
         query = query.where(Activity.id.in_(ids))
     if latest is not None:
         newest = query.order_by(Activity.starts_on.desc(), Activity.title.desc()).limit(latest)
-        return list(reversed(reader().scalars(newest).unique().all()))
-    return list(reader().scalars(query.order_by(Activity.starts_on, Activity.title)).unique())
+        return list(reversed(source.scalars(newest).unique().all()))
+    return list(source.scalars(query.order_by(Activity.starts_on, Activity.title)).unique())
 
 
 def nominations_of(unit: Unit, period: Period) -> list[Nomination]:

@@ -4,9 +4,11 @@ Every report read — figures, completeness, targets, nominations, the freshness
 takes its session from :func:`reader`. Report reads are pure reads (decision 55), so
 they can be served by any copy of the database that is close enough behind; writes
 (the export's audit record, targets, schedules, nominations) keep to ``db.session``,
-the primary. Unless ``REPORTS_DATABASE_URL`` is set, the reader is the app's own
-session; with it, :func:`init_app` registers a session bound to that database, one per
-app context, whose transactions are read-only (decision 120).
+the primary, and so does every check of who may see or link what (decision 130): a
+replica that lags may show old figures, never grant what the primary refuses. Unless
+``REPORTS_DATABASE_URL`` is set, the reader is the app's own session; with it,
+:func:`init_app` registers a session bound to that database, one per app context, whose
+transactions are read-only (decision 120).
 """
 
 from __future__ import annotations

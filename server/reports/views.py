@@ -144,22 +144,32 @@ def _lagging(w: Waiting | None) -> str | None:
 @bp.get("/activity/<uuid:activity_id>")
 def activity(activity_id: uuid.UUID):
     """One activity for any report reader whose scope held it on its date (decision 44):
-    the drill-down's last step, read-only; reviewers also get the way to decide on it."""
+    the drill-down's last step, read-only; reviewers also get the way to decide on it.
+
+    Whether the reader may open it is decided on the primary (decision 130): a replica
+    that has not caught up with a move in the tree or a deletion must not grant what the
+    primary no longer does. Only the row shown is read from the reports' reader."""
     c = UnitClosure
-    a = (
-        reader()
-        .scalars(
-            select(Activity)
-            .join(c, and_(held_on_activity_date(c), c.ancestor_id == g.user.unit_id))
-            .options(joinedload(Activity.unit), joinedload(Activity.type))
-            .where(
-                Activity.id == activity_id,
-                Activity.deleted_at.is_(None),
-                Activity.unit_id.in_(subtree_ids(g.user.unit_id)),
-            )
+    allowed = db.session.scalar(
+        select(Activity.id)
+        .join(c, and_(held_on_activity_date(c), c.ancestor_id == g.user.unit_id))
+        .where(
+            Activity.id == activity_id,
+            Activity.deleted_at.is_(None),
+            Activity.unit_id.in_(subtree_ids(g.user.unit_id)),
         )
-        .one_or_none()
     )
+    a = None
+    if allowed is not None:
+        a = (
+            reader()
+            .scalars(
+                select(Activity)
+                .options(joinedload(Activity.unit), joinedload(Activity.type))
+                .where(Activity.id == allowed, Activity.deleted_at.is_(None))
+            )
+            .one_or_none()
+        )
     if a is None:
         abort(404)
     return render_template(

@@ -156,8 +156,15 @@ def test_every_report_read_goes_through_the_reports_reader(app, tree, backend): 
     session = Session(replica)
     try:
         with app.app_context():
-            # The primary loses every figure: reading it would show none.
-            db.session.execute(update(Activity).values(deleted_at=utcnow()))
+            # The primary loses every figure: reading it would show none. One activity
+            # stays, renamed, so its page (authorised on the primary, decision 130) shows
+            # which database its row was read from.
+            db.session.execute(
+                update(Activity).where(Activity.id != a1_activity).values(deleted_at=utcnow())
+            )
+            db.session.execute(
+                update(Activity).where(Activity.id == a1_activity).values(title="Trên primary")
+            )
             db.session.execute(delete(report_totals))
             db.session.execute(delete(report_quantities))
             db.session.commit()
@@ -170,7 +177,9 @@ def test_every_report_read_goes_through_the_reports_reader(app, tree, backend): 
         )
         branch = province.get(f"/reports/{tree['A1']}?p=2026").get_data(as_text=True)
         assert branch.count("/reports/activity/") == 2
-        assert province.get(f"/reports/activity/{a1_activity}").status_code == 200
+        shown = province.get(f"/reports/activity/{a1_activity}")
+        assert shown.status_code == 200
+        assert '<h1 id="title">Hoạt động</h1>' in shown.get_data(as_text=True)  # the copy's
         done = province.get(f"/reports/{tree['A']}/completeness?p=2026").get_data(as_text=True)
         assert 'id="reported">2<' in done
         targets = province.get(f"/reports/{tree['P']}/targets?p=2026").get_data(as_text=True)
