@@ -13,6 +13,7 @@ transactions are read-only (decision 120).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
@@ -21,7 +22,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..config import ConfigError
 from ..database import describe, engine_options, guard, probe
 from ..extensions import db
 
@@ -50,12 +50,17 @@ def init_app(app: Flask) -> None:
         return
     # Not for `flask` commands (migrations, restores, the totals worker): none reads a
     # report, and a replica that is down or being rebuilt must not stop them.
+    # Down at start, it is only reported: the phones' sync must not stop because the
+    # dashboard's copy is away; report pages answer 503 until it is back (decision 120).
     if app.config.get("SODOAN_PROBE_DATABASE") and click.get_current_context(silent=True) is None:
         reason = probe(uri, app.config)
         if reason is not None:
-            raise ConfigError(
+            logging.getLogger("sodoan").warning(
                 "Không kết nối được bản sao cơ sở dữ liệu cho báo cáo / cannot reach the "
-                f"reports' database (REPORTS_DATABASE_URL) {describe(uri)}: {reason}"
+                "reports' database (REPORTS_DATABASE_URL) %s: %s; report pages answer 503"
+                " until it answers",
+                describe(uri),
+                reason,
             )
     engine = read_only_engine(uri, engine_options(uri, app.config))
     guard(engine, app.config)

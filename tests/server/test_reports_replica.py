@@ -90,13 +90,29 @@ def test_the_setting_is_read_from_the_environment(tmp_path):
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
 
 
-def test_an_unreachable_reports_database_stops_the_app_at_start(make_app, database_uri):
-    with pytest.raises(ConfigError, match="REPORTS_DATABASE_URL"):
-        make_app(
-            SQLALCHEMY_DATABASE_URI=database_uri,
-            SODOAN_PROBE_DATABASE=True,
-            REPORTS_DATABASE_URL=NOWHERE,
-        )
+def test_an_unreachable_reports_database_leaves_sync_running(
+    app,
+    tree,  # noqa: F811
+    make_app,
+    caplog,
+):
+    """The dashboard's replica down at a start or restart must not take the phones' sync
+    with it (it stopped the whole app): the app starts and says so in one line, report
+    pages answer 503 until the replica is back, and everything else works."""
+    replicated = make_app(
+        TESTING=True,
+        WTF_CSRF_ENABLED=False,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SODOAN_PROBE_DATABASE=True,
+        REPORTS_DATABASE_URL=NOWHERE,
+    )
+    assert any("REPORTS_DATABASE_URL" in r.getMessage() for r in caplog.records)
+    client = replicated.test_client()
+    assert client.get("/healthz").status_code == 200
+    province = signed_in(replicated, "tinh")
+    page = province.get(f"/reports/{tree['P']}?p=2026")
+    assert page.status_code == 503
+    assert page.headers.get("Retry-After")
 
 
 def test_flask_commands_run_without_the_reports_database(make_app, database_uri):
