@@ -169,8 +169,10 @@ export async function formScreen(app, id) {
   if (existing && existing._rejected) {
     alert.textContent = said(existing._rejected.reason);
   }
-  // A returned entry: the reviewer's comment above the fields it asks to fix.
-  const review = existing && existing.status === "returned" && existing.review_comment
+  // A returned entry (or a draft of one): the reviewer's comment above the fields to fix.
+  const returned = existing && (existing.status === "returned"
+    || (existing._draft && existing._server && existing._server.record && existing._server.record.status === "returned"));
+  const review = returned && existing.review_comment
     ? el("div", { class: "box returned", id: "form-review-comment" },
       el("strong", { text: t("review_comment") }), el("p", { text: existing.review_comment }))
     : null;
