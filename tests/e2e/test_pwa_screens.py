@@ -99,8 +99,10 @@ def test_a_half_typed_entry_survives_a_reload_as_a_draft(world, live_server, pho
     page.wait_for_selector("#records")
     synced(page)
     assert page.evaluate("import('/app/js/shared/db.js').then(db => db.getDraft('new'))") is None
+    # A draft is kept on the phone, not sent, until "Gửi" (decision 155).
+    assert "Nháp · chỉ trên điện thoại" in page.inner_text("#records")
     with world.app.app_context():
-        assert db.session.scalars(select(Activity.status)).one() == "draft"
+        assert db.session.scalars(select(Activity.status)).all() == []
 
 
 def test_search_without_accents_filters_and_delete(world, live_server, phone_page):

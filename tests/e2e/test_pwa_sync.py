@@ -115,6 +115,11 @@ def test_the_same_activity_edited_on_two_phones_is_resolved_in_the_sync_centre(
         one.wait_for_selector("#conflicts")
         assert "Của Hoàng Thị Lan" in one.inner_text("#conflicts")
         assert "Của tôi" not in one.inner_text("#conflicts")
+        # Hoa's is the value kept: the choice is Lan's, and Hoa's phone offers no buttons
+        # to overturn her own value (issue 15 item 11).
+        assert one.locator("#conflicts button").count() == 0
+        assert "Giá trị của bạn đang được giữ" in one.inner_text("#conflicts")
+        screenshot(one, "pwa-sync-centre-conflict-won")
         two.click("#conflicts .keep-mine")
         until(two, "!document.querySelector('#conflicts')")
         assert _activity(world, "Trồng cây").place == "Nhà văn hoá"

@@ -51,8 +51,9 @@ const STRINGS = {
   none_found: ["Không tìm thấy hoạt động nào.", "No activity matches."],
   st_pending: ["Đang chờ gửi", "Waiting to send"],
   st_rejected: ["Bị từ chối", "Refused"],
-  st_draft: ["Nháp", "Draft"],
-  st_submitted: ["Chờ duyệt", "Submitted"],
+  st_draft: ["Nháp (trên máy chủ)", "Draft (on the server)"],
+  st_phone_draft: ["Nháp · chỉ trên điện thoại", "Draft · on this phone only"],
+  st_submitted: ["✓ Đã gửi · Chờ duyệt", "✓ Sent · Submitted"],
   st_verified: ["Đã xác nhận", "Verified"],
   st_returned: ["Bị trả lại", "Returned"],
   st_synced: ["Đã đồng bộ", "Synced"],
@@ -73,7 +74,7 @@ const STRINGS = {
   f_description: ["Mô tả", "Description"],
   f_quantities: ["Kết quả", "Results"],
   f_pillar: ["Trách nhiệm", "Responsibility"],
-  save_submit: ["Lưu và gửi duyệt", "Save and submit"],
+  save_submit: ["Gửi", "Send"],
   save_draft: ["Lưu nháp", "Save as draft"],
   cancel: ["Huỷ", "Cancel"],
   draft_restored: ["Đã khôi phục bản đang nhập dở.", "Your unsaved entry was restored."],
@@ -122,6 +123,54 @@ const STRINGS = {
   need_network: ["Cần có mạng để làm việc này.", "This needs a network connection."],
   k_edit_deleted: ["Hoạt động đã bị xoá trên máy chủ trong khi bạn sửa", "Deleted on the server while you edited it"],
   k_delete_edited: ["Bạn xoá, nhưng người khác đã sửa hoạt động này", "You deleted it, but someone else changed it"],
+  you_won: ["Giá trị của bạn đang được giữ; {name} sẽ chọn giữ hay đổi.", "Your value is kept; {name} decides whether to change it."],
+  // Drafts kept on the phone until "Gửi" (decision 155).
+  send: ["Gửi", "Send"],
+  draft_hint: [
+    "“Lưu nháp” chỉ lưu trên điện thoại này, chưa gửi đi. Bấm “Gửi” khi đã xong.",
+    "“Save as draft” keeps it on this phone only, unsent. Press “Send” when it is finished.",
+  ],
+  drop_draft: ["Xoá bản nháp", "Delete the draft"],
+  confirm_drop_draft: ["Xoá bản nháp “{title}”? Những gì đã nhập sẽ mất.", "Delete the draft “{title}”? What was typed is lost."],
+  drafts_count: ["{n} bản nháp chưa gửi", "{n} drafts not sent"],
+  drafts_title: ["Bản nháp trên điện thoại (chưa gửi)", "Drafts on this phone (not sent)"],
+  sign_out_drafts: [
+    "Còn {n} bản nháp chưa gửi: không thể đăng xuất. Hãy gửi hoặc xoá chúng trước.",
+    "{n} drafts are not sent yet: you cannot sign out. Send or delete them first.",
+  ],
+  // Returned entries, first in sight.
+  returned_count: ["{n} mục bị trả lại", "{n} returned"],
+  returned_banner: ["{n} hoạt động bị trả lại, cần sửa:", "{n} activities returned to fix:"],
+  // "Huỷ" on the form.
+  confirm_cancel: ["Bỏ những gì vừa nhập? Thay đổi chưa lưu sẽ mất.", "Discard what you typed? Unsaved changes are lost."],
+  // What can be done with a refused entry, per reason.
+  keep_server_version: ["Giữ bản trên máy chủ", "Keep the server's version"],
+  copy_as_new: ["Chép thay đổi thành hoạt động mới", "Copy my change as a new activity"],
+  help_record_verified: [
+    "Cán bộ đã xác nhận hoạt động này trong lúc bạn sửa, nên thay đổi không gửi được nữa. Hãy giữ bản trên máy chủ, hoặc chép thay đổi của bạn thành một hoạt động mới (bản nháp) để xem lại rồi gửi.",
+    "Staff verified this activity while you were changing it, so your change can no longer be sent. Keep the server's version, or copy your change as a new activity (a draft) to check and send.",
+  ],
+  help_record_verified_delete: [
+    "Cán bộ đã xác nhận hoạt động này nên không xoá được nữa. Hãy giữ bản trên máy chủ.",
+    "Staff verified this activity, so it can no longer be deleted. Keep the server's version.",
+  ],
+  help_fix_fields: ["Hãy sửa các ô được đánh dấu rồi gửi lại.", "Fix the marked fields and send it again."],
+  help_fix_date: ["Hãy sửa ngày hoạt động rồi gửi lại.", "Fix the activity's date and send it again."],
+  help_fix: ["Hãy sửa rồi gửi lại, hoặc bỏ thay đổi này.", "Fix it and send it again, or discard this change."],
+  help_forbidden: [
+    "Tài khoản của bạn không được ghi hoạt động của chi đoàn này nữa. Hãy hỏi bí thư chi đoàn; thay đổi này chỉ có thể bỏ đi.",
+    "Your account may no longer write this branch's activities. Ask your branch secretary; this change can only be discarded.",
+  ],
+  help_storage_refused: [
+    "Máy chủ không lưu được mục này và đã giữ lại cho cán bộ kiểm tra. Hãy sửa (ví dụ tên hoạt động) rồi gửi lại, hoặc bỏ thay đổi này.",
+    "The server could not store this entry and kept it for staff to look at. Change it (e.g. the title) and send it again, or discard this change.",
+  ],
+  // The sync centre: one line per entry, what will happen to it (decision 157).
+  eff_create: ["Hoạt động mới · sẽ gửi lên máy chủ", "New activity · will be sent"],
+  eff_edit: ["Đã sửa · thay đổi sẽ gửi lên máy chủ", "Changed · the change will be sent"],
+  eff_delete: ["Đã xoá · sẽ xoá trên máy chủ", "Deleted · will be deleted on the server"],
+  eff_nothing: ["Ghi rồi xoá trên điện thoại · máy chủ sẽ không giữ gì", "Recorded and deleted on this phone · the server will keep nothing"],
+  protocol_detail: ["Chi tiết kỹ thuật (từng lệnh gửi)", "Technical detail (each mutation)"],
   op_upsert: ["Ghi/sửa", "Save"],
   op_delete: ["Xoá", "Delete"],
   settings_title: ["Cài đặt", "Settings"],
@@ -133,8 +182,8 @@ const STRINGS = {
   storage_not_persisted: ["Trình duyệt có thể xoá dữ liệu khi thiếu bộ nhớ", "The browser may clear data when short of space"],
   sign_out: ["Đăng xuất", "Sign out"],
   other_user_refused: [
-    "Điện thoại còn {n} mục bị từ chối của {name} chưa sửa: {name} cần đăng nhập để sửa hoặc bỏ chúng trước.",
-    "This phone still holds {n} refused entries of {name}: {name} must sign in to fix or discard them first.",
+    "Điện thoại còn {n} mục bị từ chối hoặc bản nháp của {name} chưa gửi: {name} cần đăng nhập để sửa, gửi hoặc bỏ chúng trước.",
+    "This phone still holds {n} refused entries or drafts of {name}: {name} must sign in to fix, send or discard them first.",
   ],
   sign_out_refused: [
     "Còn {n} mục chưa gửi: không thể đăng xuất. Hãy đồng bộ trước.",

@@ -78,18 +78,25 @@ async function showStatus() {
 
 async function paintStatus() {
   const [waiting, last, error, records, conflictList, upgrade] = await Promise.all([
-    store.count("outbox"), store.getMeta("last_sync"), store.getMeta("sync_error"),
+    // Entries, not mutations: one created and edited offline is one waiting (decision 157).
+    store.outbox().then((ms) => new Set(ms.map((m) => m.id)).size), store.getMeta("last_sync"), store.getMeta("sync_error"),
     store.all("records"), store.all("conflicts"), store.getMeta("upgrade_required"),
   ]);
   // Only the person's own losing values ask something of them; the branch's others are
   // listed in the sync centre, under their author's name.
   const conflicts = conflictList.filter((c) => c.mine !== false).length;
   const refused = records.filter((r) => r._rejected).length;
+  // Returned entries ask something of the member, like refused ones; drafts are theirs to
+  // finish (kept on the phone only, decision 155).
+  const returned = records.filter((r) => r.status === "returned" && !r._pending && !r._draft && !r._rejected).length;
+  const drafts = records.filter((r) => r._draft && !r._rejected).length;
   const parts = [];
   if (syncing) parts.push(t("syncing"));
   else if (!navigator.onLine) parts.push(t("offline"));
   if (waiting) parts.push(t("waiting", { n: waiting }));
   if (refused) parts.push(t("rejected_count", { n: refused }));
+  if (returned) parts.push(t("returned_count", { n: returned }));
+  if (drafts) parts.push(t("drafts_count", { n: drafts }));
   if (conflicts) parts.push(t("conflict_count", { n: conflicts }));
   if (storageFull) parts.push(t("storage_full_short"));
   if (upgrade) parts.push(t("upgrade_required"));
@@ -103,9 +110,10 @@ async function paintStatus() {
     parts.push(t("synced_at", { time: new Date(last).toLocaleString("vi-VN") }));
   }
   status.textContent = parts.join(" · ") || t("never_synced");
-  status.className = navigator.onLine ? (refused || conflicts || upgrade || storageFull ? "attention" : "") : "offline";
+  status.className = navigator.onLine ? (refused || returned || conflicts || upgrade || storageFull ? "attention" : "") : "offline";
   const badge = nav.querySelector("[data-badge]");
-  if (badge) badge.textContent = waiting + refused + conflicts ? String(waiting + refused + conflicts) : "";
+  const count = waiting + refused + returned + conflicts;
+  if (badge) badge.textContent = count ? String(count) : "";
   // Until a new version is actually waiting, the banner asks the server for one.
   if (upgrade && !offered) showBanner(t("upgrade_required"), () => registration && registration.update());
 }

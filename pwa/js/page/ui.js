@@ -44,6 +44,7 @@ export function button(text, attrs = {}) {
 /** The record's state as a person reads it: the most pressing one first. */
 export function stateOf(rec) {
   if (rec._rejected) return { key: "rejected", text: t("st_rejected") };
+  if (rec._draft) return { key: "draft", text: t("st_phone_draft") };
   if (rec._deleting) return { key: "waiting", text: t("st_deleting") };
   if (rec._pending) return { key: "waiting", text: t("st_pending") };
   const key = rec.status || "submitted";
@@ -102,7 +103,9 @@ export function discardButton(app, rec) {
     onclick: async () => {
       if (!confirm(t("confirm_discard", { title: rec.title }))) return;
       await store.discardRejected(rec.id, { drop: movedAway(rec, app.reference) });
-      app.render();
+      // Gone from the phone (never accepted): its detail has nothing left to show.
+      if (location.hash === `#/a/${rec.id}` && !(await store.get("records", rec.id))) app.go("#/");
+      else app.render();
     },
   });
 }

@@ -4,7 +4,8 @@
 //
 // A record is {id, version, ...fields} plus local marks: _pending (an outbox entry waits),
 // _deleting (a delete waits), _rejected ({reason, errors}: the server refused the last
-// change), _server ({version, deleted, record}: a pulled copy set aside while entries wait).
+// change), _draft (saved as a draft: kept on the phone only, nothing queued; decision
+// 155), _server ({version, deleted, record}: a pulled copy set aside while entries wait).
 // Works in the page and in the service worker (no DOM).
 
 const NAME = "sodoan";
@@ -66,7 +67,7 @@ export function open() {
   return opening;
 }
 
-function done(tx) {
+export function done(tx) {
   // A write counts only when its transaction completes.
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
@@ -89,7 +90,7 @@ function fullOr(err) {
  * A transaction on an open connection. The browser may have closed the last one (disk
  * full, storage cleared) between opening and now: then open a new one, once.
  */
-async function begin(stores, mode = "readonly") {
+export async function begin(stores, mode = "readonly") {
   for (let attempt = 0; ; attempt += 1) {
     const db = await open();
     try {
@@ -197,8 +198,8 @@ export async function applyPage(changes, cursor, reference) {
     const left = waiting.count(c.id);
     left.onsuccess = () => {
       const rec = req.result;
-      if (rec && (left.result > 0 || rec._rejected)) {
-        // Entries wait, or the user has a refused change to fix: keep their state.
+      if (rec && (left.result > 0 || rec._rejected || rec._draft)) {
+        // Entries wait, the user has a refused change to fix, or a draft: keep their state.
         records.put({ ...rec, _server: pick(rec._server, copy) });
       } else if (rec && c.version <= (rec.version || 0)) {
         // Older than what the phone has: ignore.
@@ -274,8 +275,9 @@ export async function acknowledge(results) {
           keep(id, { ...kept, _pending: left.result > 0, _rejected: rejected });
           return;
         }
-        if (left.result > 0) {
-          // A later entry of the same record still waits: keep its newer local state, but
+        if (left.result > 0 || rec._draft) {
+          // A later entry of the same record still waits (or a draft of it is kept on the
+          // phone): keep its newer local state, but
           // remember the server's copy and version for when it is answered.
           keep(id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
           return;
@@ -301,10 +303,10 @@ export async function forgetSynced() {
   cursorReq.onsuccess = () => {
     const cur = cursorReq.result;
     if (!cur) return;
-    const { id, _rejected: refused } = cur.value;
+    const { id, _rejected: refused, _draft: draft } = cur.value;
     const left = waiting.count(id);
     left.onsuccess = () => {
-      if (left.result === 0 && !refused) records.delete(id);
+      if (left.result === 0 && !refused && !draft) records.delete(id);
     };
     cur.continue();
   };
@@ -337,14 +339,19 @@ export async function discardRejected(id, { drop = false } = {}) {
   req.onsuccess = () => {
     const rec = req.result;
     if (!rec || !rec._rejected || rec._pending) return;
-    const copy = drop ? { deleted: true } : rec._server || (rec.version ? null : { deleted: true });
-    if (!copy) {
-      const { _rejected, ...clean } = rec;
-      records.put(clean);
-    } else if (copy.deleted) records.delete(id);
-    else records.put({ id, version: copy.version, ...copy.record, _pending: false });
+    restore(records, rec, drop);
   };
   return done(tx);
+}
+
+/** The record back to the server's copy (gone if the server has none, or `drop`). */
+export function restore(records, rec, drop = false) {
+  const copy = drop ? { deleted: true } : rec._server || (rec.version ? null : { deleted: true });
+  if (!copy) {
+    const { _rejected, _draft, ...clean } = rec;
+    records.put(clean);
+  } else if (copy.deleted) records.delete(rec.id);
+  else records.put({ id: rec.id, version: copy.version, ...copy.record, _pending: false });
 }
 
 export async function replaceConflicts(conflicts) {

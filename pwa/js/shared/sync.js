@@ -5,6 +5,7 @@
 
 import { call, encode, HttpError, NetworkError } from "./api.js";
 import * as store from "./db.js";
+import { rememberAuthored } from "./entries.js";
 import * as links from "./link.js";
 import { mutationOf } from "./outbox.js";
 import { rules } from "./rules.js";
@@ -120,6 +121,7 @@ async function pushAll(session) {
     link = links.answered(link, encoded.bytes, Date.now() - started);
     await links.save(link);
     await store.acknowledge(answer.results);
+    await rememberAuthored(answer.results, run.slice(0, count));
   }
 }
 
@@ -231,8 +233,9 @@ export async function signIn(credentials) {
   }
   if (previous && previous.user && previous.user.id !== answer.user.id) {
     // Another person on this phone: their data must not mix with the last one's. But the
-    // last one's refused entries, still to be fixed, are theirs to keep (as at sign-out).
-    const refused = (await store.all("records")).filter((r) => r._rejected).length;
+    // last one's refused entries, still to be fixed, and drafts, still to be sent, are
+    // theirs to keep (as at sign-out).
+    const refused = (await store.all("records")).filter((r) => r._rejected || r._draft).length;
     if (refused) throw new EntriesKept(refused, previous.user);
     await store.wipe();
   }

@@ -2,10 +2,12 @@
 // server refused it when it did.
 
 import * as store from "../../shared/db.js";
-import { canRefile, movedAway, queueDelete } from "../../shared/outbox.js";
+import { dropDraft, sendDraft } from "../../shared/entries.js";
+import { queueDelete } from "../../shared/outbox.js";
 import { language, t } from "../i18n.js";
 import { showDate } from "../text.js";
-import { badge, button, discardButton, el, refileButton, refusal, typeName } from "../ui.js";
+import { badge, button, el, typeName } from "../ui.js";
+import { refusedBox } from "./refused.js";
 
 function row(label, value) {
   return [el("dt", { text: label }), el("dd", { text: value === "" || value == null ? "—" : String(value) })];
@@ -17,10 +19,8 @@ export async function detailScreen(app, id) {
   const lang = language();
   const type = (app.reference.activity_types || []).find((x) => x.code === rec.type);
   const parts = [el("h1", { id: "detail-title", text: rec.title }), el("p", {}, badge(rec))];
-  if (rec._rejected) {
-    parts.push(el("div", { class: "box rejected", id: "rejected-reason", role: "alert" },
-      el("strong", { text: t("st_rejected") }), el("p", { text: refusal(rec, app.reference) })));
-  }
+  // A refused entry offers only what can work for its reason (refused.js), nothing else.
+  if (rec._rejected) parts.push(refusedBox(app, rec, { id: "rejected-reason" }));
   if (rec.review_comment && (rec.status === "returned" || rec.status === "verified")) {
     parts.push(el("div", { class: `box ${rec.status}`, id: "review-comment" },
       el("strong", { text: t("review_comment") }), el("p", { text: rec.review_comment })));
@@ -44,16 +44,43 @@ export async function detailScreen(app, id) {
   ));
   const actions = el("div", { class: "actions" });
   const problem = el("p", { class: "error", id: "detail-error", role: "alert" });
-  if (rec.status === "verified") {
+  if (rec._rejected) {
+    // Its actions are in the refusal's box.
+  } else if (rec.status === "verified") {
     actions.append(el("p", { class: "hint", text: t("verified_locked") }));
-  } else if (movedAway(rec, app.reference)) {
-    // Its branch is no longer the person's: editing it there cannot be sent; filing it
-    // again in their branch can (or, for an edit of the old branch's record, discarding).
-    if (canRefile(rec, app.reference)) actions.append(refileButton(app, rec, problem));
-    if (!rec._pending) actions.append(discardButton(app, rec));
+  } else if (rec._draft) {
+    // A draft is on this phone only: finished with "Gửi", or thrown away (decision 155).
+    actions.append(
+      button(t("send"), {
+        id: "send-draft",
+        onclick: async () => {
+          try {
+            await sendDraft(rec);
+          } catch (err) {
+            if (!(err instanceof store.StorageFull)) throw err;
+            problem.textContent = t("storage_full");
+            app.storageFull();
+            return;
+          }
+          app.saved();
+          app.go("#/");
+        },
+      }),
+      el("a", { class: "button secondary", id: "edit", href: `#/a/${rec.id}/edit`, text: t("edit") }),
+      button(t("drop_draft"), {
+        id: "drop-draft",
+        class: "secondary",
+        onclick: async () => {
+          if (!confirm(t("confirm_drop_draft", { title: rec.title }))) return;
+          await dropDraft(rec.id);
+          app.go("#/");
+        },
+      }),
+      el("p", { class: "hint", text: t("draft_hint") }),
+    );
   } else if (!rec._deleting) {
     actions.append(
-      el("a", { class: "button", id: "edit", href: `#/a/${rec.id}/edit`, text: rec._rejected ? t("fix_resend") : t("edit") }),
+      el("a", { class: "button", id: "edit", href: `#/a/${rec.id}/edit`, text: t("edit") }),
       button(t("delete"), {
         id: "delete",
         class: "secondary",

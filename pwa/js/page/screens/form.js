@@ -2,12 +2,25 @@
 // kept as a draft at every keystroke, so a crash, a call or a flat battery loses nothing.
 
 import * as store from "../../shared/db.js";
+import { dropDraft, saveDraft } from "../../shared/entries.js";
 import { queueUpsert, wireOf } from "../../shared/outbox.js";
 import { nowWithZone } from "../../shared/time.js";
 import { language, said, t } from "../i18n.js";
 import { parseDate, showDate, today } from "../text.js";
 import { button, el, field } from "../ui.js";
 import { rules, validate } from "../validate.js";
+import { fieldOf } from "./refused.js";
+
+/** Whether what is on the form differs from what it opened with (the record's values). */
+function edited(now, start) {
+  const same = (a, b) => String(a ?? "").trim() === String(b ?? "").trim();
+  for (const key of Object.keys(now)) {
+    if (key === "quantities") continue;
+    if (!same(now[key], start[key])) return true;
+  }
+  const q = { ...(start.quantities || {}), ...(now.quantities || {}) };
+  return Object.keys(q).some((k) => !same((now.quantities || {})[k], (start.quantities || {})[k]));
+}
 
 /** A typed number ("1,5" is how many people write one and a half); empty is 0. */
 function number(text) {
@@ -82,12 +95,13 @@ export async function formScreen(app, id) {
   };
   typeOptions(inputs.type, reference, lang, start.type);
   inputs.type.prepend(el("option", { value: "", text: "—" }));
-  const values = draft ? draft.values : {
+  const opened = {
     type: start.type, title: start.title, starts_on: showDate(start.starts_on), ends_on: showDate(start.ends_on),
     place: start.place, members_count: String(start.members_count ?? 0), citizens_served: String(start.citizens_served ?? 0),
     volunteer_hours: String(start.volunteer_hours ?? "0"), description: start.description,
     quantities: Object.fromEntries(Object.entries(start.quantities || {}).map(([k, v]) => [k, String(v)])),
   };
+  const values = draft ? draft.values : opened;
   for (const [name, input] of Object.entries(inputs)) input.value = values[name] ?? "";
 
   const pillarNote = el("p", { class: "hint", id: "pillar" });
@@ -155,6 +169,27 @@ export async function formScreen(app, id) {
   if (existing && existing._rejected) {
     alert.textContent = said(existing._rejected.reason);
   }
+  // A returned entry (or a draft of one): the reviewer's comment above the fields to fix.
+  const returned = existing && (existing.status === "returned"
+    || (existing._draft && existing._server && existing._server.record && existing._server.record.status === "returned"));
+  const review = returned && existing.review_comment
+    ? el("div", { class: "box returned", id: "form-review-comment" },
+      el("strong", { text: t("review_comment") }), el("p", { text: existing.review_comment }))
+    : null;
+  // "Huỷ" asks before throwing away typing (only when something changed), and sits apart
+  // from the save buttons, so a slip of the thumb cannot hit it.
+  const cancel = button(t("cancel"), {
+    id: "cancel",
+    class: "link",
+    onclick: async () => {
+      if (edited(collect().values, opened) && !confirm(t("confirm_cancel"))) return;
+      clearTimeout(timer);
+      await store.deleteDraft(draftKey);
+      app.go(existing ? `#/a/${existing.id}` : "#/");
+    },
+  });
+  // A change still waiting for its answer cannot become a draft under it.
+  const draftAllowed = !(existing && existing._pending);
 
   const form = el(
     "form",
@@ -162,6 +197,7 @@ export async function formScreen(app, id) {
     el("h1", { text: existing ? t("edit_title") : t("new_title") }),
     notice,
     alert,
+    review,
     field("type", t("f_type"), inputs.type),
     pillarNote,
     field("title", t("f_title"), inputs.title),
@@ -173,11 +209,13 @@ export async function formScreen(app, id) {
     field("description", t("f_description"), inputs.description),
     el("div", { class: "actions" },
       el("button", { type: "submit", id: "save", "data-status": "submitted", text: t("save_submit") }),
-      el("button", { type: "submit", id: "save-draft", class: "secondary", "data-status": "draft", text: t("save_draft") }),
-      button(t("cancel"), { id: "cancel", class: "link", onclick: async () => { await store.deleteDraft(draftKey); app.go(existing ? `#/a/${existing.id}` : "#/"); } }),
+      draftAllowed ? el("button", { type: "submit", id: "save-draft", class: "secondary", "data-status": "draft", text: t("save_draft") }) : null,
     ),
+    draftAllowed ? el("p", { class: "hint", id: "draft-hint", text: t("draft_hint") }) : null,
+    el("div", { class: "cancel-row" }, cancel),
   );
   if (existing && existing._rejected && existing._rejected.errors) showErrors(form, existing._rejected.errors);
+  else if (existing && existing._rejected && fieldOf(existing)) showErrors(form, { [fieldOf(existing)]: [existing._rejected.reason] });
 
   let timer = null;
   form.addEventListener("input", () => {
@@ -220,28 +258,34 @@ export async function formScreen(app, id) {
     }
     const recordId = existing ? existing.id : crypto.randomUUID();
     const before = existing ? wireOf(all, existing) : null;
-    const changed = before && existing.version && !existing._rejected
-      ? Object.keys(rec).filter((k) => k !== "recorded_at" && JSON.stringify(rec[k]) !== JSON.stringify(before[k]))
+    // A draft kept on the phone is compared with the server's copy it was made from.
+    const copy = existing && existing._draft ? existing._server : null;
+    const base = existing && existing._draft ? (copy && !copy.deleted ? copy.record : null) : before;
+    const changed = base && existing.version && !existing._rejected
+      ? Object.keys(rec).filter((k) => k !== "recorded_at" && JSON.stringify(rec[k]) !== JSON.stringify(base[k]))
       : null;
     if (changed && !changed.length) {
+      if (existing._draft) await dropDraft(existing.id);
       await store.deleteDraft(draftKey);
       app.go(`#/a/${recordId}`);
       return;
     }
-    const { _rejected, ...kept } = existing || {};
-    // The server's copy, kept so a refused change can be given up later.
-    const server = existing && existing.version && !existing._pending && !existing._rejected
+    const { _rejected, _draft, ...kept } = existing || {};
+    // The server's copy, kept so a refused change (or a draft) can be given up later.
+    const server = existing && existing.version && !existing._pending && !existing._rejected && !existing._draft
       ? { version: existing.version, deleted: false, record: before }
       : kept._server;
     const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _server: server };
     try {
-      await queueUpsert(local, changed, { draftKey });
+      // A draft stays on the phone, out of the outbox, until "Gửi" (decision 155).
+      if (status === "draft") await saveDraft(local, { draftKey });
+      else await queueUpsert(local, changed, { draftKey });
     } catch (err) {
       alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
       if (err instanceof store.StorageFull) app.storageFull();
       return;
     }
-    app.saved();
+    if (status !== "draft") app.saved();
     app.go("#/");
   });
   return [form];

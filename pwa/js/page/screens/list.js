@@ -30,8 +30,10 @@ function select(id, label, options, value, onChange) {
 export async function listScreen(app) {
   const reference = app.reference;
   const lang = language();
+  // Returned entries first: they are what the member has to act on.
   const records = (await store.all("records")).sort(
-    (a, b) => (b.starts_on || "").localeCompare(a.starts_on || "") || (b.recorded_at || "").localeCompare(a.recorded_at || ""),
+    (a, b) => (stateOf(b).key === "returned") - (stateOf(a).key === "returned")
+      || (b.starts_on || "").localeCompare(a.starts_on || "") || (b.recorded_at || "").localeCompare(a.recorded_at || ""),
   );
   const list = el("ul", { class: "records", id: "records" });
 
@@ -72,5 +74,11 @@ export async function listScreen(app) {
     select("filter-status", t("all_statuses"), [["", t("all_statuses")], ...statuses.map((s) => [s, statusText[s]])], filters.status, (v) => { filters.status = v; fill(); }),
   );
   fill();
-  return [el("h1", { text: t("list_title") }), bar, list];
+  const returned = records.filter((r) => stateOf(r).key === "returned");
+  const banner = returned.length
+    ? el("div", { class: "box returned", id: "returned-banner", role: "status" },
+      el("strong", { text: t("returned_banner", { n: returned.length }) }),
+      el("ul", { class: "plain" }, ...returned.map((r) => el("li", {}, el("a", { href: `#/a/${r.id}/edit`, text: r.title })))))
+    : null;
+  return [banner, el("h1", { text: t("list_title") }), bar, list].filter(Boolean);
 }

@@ -40,6 +40,12 @@ export async function settingsScreen(app) {
         message.textContent = t("sign_out_refused", { n: waiting + refused });
         return;
       }
+      // Drafts are on this phone only: signing out would lose them (decision 155).
+      const drafts = (await store.all("records")).filter((r) => r._draft).length;
+      if (drafts) {
+        message.textContent = t("sign_out_drafts", { n: drafts });
+        return;
+      }
       if (!confirm(t("confirm_sign_out"))) return;
       await store.wipe();
       app.go("#/");

@@ -3,11 +3,12 @@
 
 import { NetworkError } from "../../shared/api.js";
 import * as store from "../../shared/db.js";
-import { canRefile, movedAway } from "../../shared/outbox.js";
+import { pendingEntries, wonBy } from "../../shared/entries.js";
 import { said, t } from "../i18n.js";
 import { resolveConflict } from "../../shared/sync.js";
 import { showDate } from "../text.js";
-import { button, discardButton, el, refileButton, refusal } from "../ui.js";
+import { button, el } from "../ui.js";
+import { refusedBox } from "./refused.js";
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
@@ -36,8 +37,9 @@ function whyStopped(problem) {
 }
 
 export async function syncScreen(app) {
-  const [entries, records, conflicts, lastSync, lastError] = await Promise.all([
+  const [entries, records, conflicts, lastSync, lastError, authored] = await Promise.all([
     store.outbox(), store.all("records"), store.all("conflicts"), store.getMeta("last_sync"), store.getMeta("sync_error"),
+    store.getMeta("authored"),
   ]);
   const byId = Object.fromEntries(records.map((r) => [r.id, r]));
   const titleOf = (id) => (byId[id] ? byId[id].title : id);
@@ -49,36 +51,43 @@ export async function syncScreen(app) {
   ));
   parts.push(button(t("sync_now"), { id: "sync-now", onclick: () => app.sync() }));
 
+  // One line per entry, in the person's words, with what will happen to it; the protocol's
+  // mutations stay reachable underneath for whoever helps (decision 157).
+  const pending = pendingEntries(entries);
   const waiting = el("ul", { id: "waiting", class: "plain" });
-  for (const m of entries) {
-    waiting.append(el("li", { text: `#${m.n} · ${t(`op_${m.op}`)} · ${titleOf(m.id)}` }));
+  for (const entry of pending) {
+    waiting.append(el("li", { "data-id": entry.id, "data-effect": entry.effect },
+      el("strong", { text: titleOf(entry.id) }), el("br"), el("small", { text: t(`eff_${entry.effect}`) })));
   }
-  if (!entries.length) waiting.append(el("li", { text: t("nothing_waiting") }));
-  parts.push(el("h2", { text: `${t("waiting_list")} (${entries.length})` }), waiting);
+  if (!pending.length) waiting.append(el("li", { text: t("nothing_waiting") }));
+  parts.push(el("h2", { text: `${t("waiting_list")} (${pending.length})` }), waiting);
+  if (entries.length) {
+    const detail = el("ul", { class: "plain" });
+    for (const m of entries) detail.append(el("li", { text: `#${m.n} · ${t(`op_${m.op}`)} · ${titleOf(m.id)}` }));
+    parts.push(el("details", { id: "protocol-detail" }, el("summary", { text: t("protocol_detail") }), detail));
+  }
+
+  const drafts = records.filter((r) => r._draft && !r._rejected);
+  if (drafts.length) {
+    const list = el("ul", { id: "drafts", class: "plain" });
+    for (const r of drafts) list.append(el("li", { "data-id": r.id }, el("a", { href: `#/a/${r.id}`, text: r.title })));
+    parts.push(el("h2", { text: `${t("drafts_title")} (${drafts.length})` }), list);
+  }
 
   const rejected = records.filter((r) => r._rejected);
   if (rejected.length) {
     const list = el("ul", { id: "rejected", class: "records" });
     for (const r of rejected) {
-      const reasons = [refusal(r, app.reference)];
+      const fields = [];
       for (const [name, problems] of Object.entries(r._rejected.errors || {})) {
         const flat = Array.isArray(problems) ? problems : Object.values(problems).flat();
-        reasons.push(`${t(`f_${name}`)}: ${flat.map(said).join("; ")}`);
+        fields.push(`${t(`f_${name}`)}: ${flat.map(said).join("; ")}`);
       }
-      const problem = el("p", { class: "error", role: "alert" });
-      // One of a branch the person has left cannot be fixed there: filed again in their
-      // branch (a record the server never had) or discarded.
-      const moved = movedAway(r, app.reference);
+      // Only what can work for its reason is offered (refused.js).
       list.append(el("li", { "data-id": r.id },
         el("strong", { text: r.title }),
-        ...reasons.map((text) => el("p", { class: "error", text })),
-        problem,
-        el("div", { class: "actions" },
-          moved
-            ? (canRefile(r, app.reference) ? refileButton(app, r, problem) : null)
-            : el("a", { class: "button", href: `#/a/${r.id}/edit`, text: t("fix_resend") }),
-          discardButton(app, r),
-        ),
+        ...fields.map((text) => el("p", { class: "error", text })),
+        refusedBox(app, r),
       ));
     }
     parts.push(el("h2", { text: t("rejected_title") }), list);
@@ -89,6 +98,8 @@ export async function syncScreen(app) {
     for (const c of conflicts) {
       // A value someone else in the branch sent is shown and chosen under their name.
       const theirs = c.mine === false;
+      // The kept value is one this phone wrote: the other member decides, not us.
+      const won = wonBy(c, authored);
       const by = (c.by && c.by.full_name) || t("someone");
       const what = c.kind === "field" ? t(`f_${c.field}`) : t(theirs ? `k_${c.kind}_other` : `k_${c.kind}`, { name: by });
       const message = el("p", { class: "error" });
@@ -109,10 +120,12 @@ export async function syncScreen(app) {
           el("div", { class: "side mine" }, el("small", { text: theirs ? t("their_value", { name: by }) : t("my_value") }), el("p", { class: "client-value", text: valueText(c.client_value, c.field) })),
         ),
         message,
-        el("div", { class: "actions" },
-          button(t("keep_server"), { class: "secondary keep-server", onclick: choose("server") }),
-          button(theirs ? t("keep_theirs", { name: by }) : t("keep_mine"), { class: "keep-mine", onclick: choose("client") }),
-        ),
+        won
+          ? el("p", { class: "hint you-won", text: t("you_won", { name: by }) })
+          : el("div", { class: "actions" },
+            button(t("keep_server"), { class: "secondary keep-server", onclick: choose("server") }),
+            button(theirs ? t("keep_theirs", { name: by }) : t("keep_mine"), { class: "keep-mine", onclick: choose("client") }),
+          ),
       ));
     }
     parts.push(el("h2", { text: t("conflicts_title") }), list);
