@@ -64,6 +64,8 @@ class Letterhead:
     place: str
     #: The standing committee that signs ("TM. BAN THƯỜNG VỤ TỈNH ĐOÀN").
     signs_for: str
+    #: Whom a report goes up to, first of "Nơi nhận".
+    reports_to: str
 
     def number(self, kind: str = "") -> str:
         """ "Số: ……-BC/TĐTN" for a report (``kind`` "BC"), "Số: ……/TĐTN-……" for a sheet."""
@@ -103,7 +105,10 @@ def letterhead_of(unit: Unit) -> Letterhead:
     chain = _chain(unit)
     bodies = tuple(body_name(u) for u in reversed(chain[:2]))
     province = next((u for u in chain if u.kind == UnitKind.PROVINCE), chain[-1])
-    return Letterhead(bodies, _form(unit)[1], place_of(province), _signs_for(unit))
+    above = (
+        f"Ban Thường vụ {_form(chain[1])[0]}" if len(chain) > 1 else "Ban Bí thư Trung ương Đoàn"
+    )
+    return Letterhead(bodies, _form(unit)[1], place_of(province), _signs_for(unit), above)
 
 
 def exported_by(user: User) -> str:

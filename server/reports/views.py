@@ -394,3 +394,6 @@ def export(unit_id: int, fmt: str):
     )
     db.session.commit()
     return download(table, fmt, f"so-doan-{which}-{unit.code}-{period.code}")
+
+
+from . import downloads  # noqa: E402, F401  (the summary report's route, on this blueprint)
