@@ -1,4 +1,9 @@
-"""Tables as Excel workbooks and CSV files, ready to send up.
+"""Tables as Excel report sheets and CSV files, ready to send up.
+
+A :class:`Table` carries typed cells: a date is a ``date``, a time a ``datetime``, a
+figure a number, nothing is ``None``. The workbook (:mod:`server.reports.sheet`) lays
+them out as a report sheet to print and file; the CSV stays a plain grid for machines:
+one header line, the rows, the totals row, dates in ISO 8601 (decision 171).
 
 Text a user typed is always written as text: a title starting with ``=`` is not a formula
 in the workbook, and CSV cells that a spreadsheet would read as a formula are prefixed
@@ -11,13 +16,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+
+from ..formatting import VIETNAM
+from .letterhead import Letterhead
+from .sheet import to_xlsx
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,68 +38,25 @@ class Table:
     rows: list[list[Any]]
     totals: list[Any] | None = None
     notes: list[str] = field(default_factory=list)
+    #: The issuing body's header block (the exporting user's unit); None: none.
+    letterhead: Letterhead | None = None
 
     @property
     def heading(self) -> str:
         return f"{self.title} — {self.unit_name} — {self.period_label}"
 
 
-def _number(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def to_xlsx(table: Table) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table.title[:31]
-    ws.cell(row=1, column=1, value=table.heading).font = Font(bold=True, size=14)
-    row = 2
-    for note in table.notes:
-        _text(ws.cell(row=row, column=1), note)
-        row += 1
-    row += 1
-    header_row = row
-    for col, name in enumerate(table.headers, start=1):
-        cell = ws.cell(row=row, column=col, value=name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [len(h) for h in table.headers]
-    body = list(table.rows) + ([table.totals] if table.totals is not None else [])
-    for i, values in enumerate(body):
-        row += 1
-        is_total = table.totals is not None and i == len(body) - 1
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col)
-            if isinstance(value, str):
-                _text(cell, value)
-            else:
-                cell.value = _number(value)
-                if isinstance(value, Decimal):
-                    cell.number_format = "0.0"
-                elif isinstance(value, int):
-                    cell.number_format = "#,##0"
-            if is_total:
-                cell.font = Font(bold=True)
-            widths[col - 1] = max(widths[col - 1], min(60, len(str(value if value else ""))))
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = max(8, width + 2)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _text(cell: Any, value: str) -> None:
-    # Assigning a str starting with "=" would make openpyxl write a formula.
-    cell.value = value
-    cell.data_type = "s"
-
-
 def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
+    if isinstance(value, datetime):
+        return value.astimezone(VIETNAM).isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:.1f}"
+        return f"{value:.1f}" if value.as_tuple().exponent < 0 else f"{value:f}"
     return value
 
 
@@ -111,15 +75,21 @@ def to_csv(table: Table) -> bytes:
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
-def download(table: Table, fmt: str, name: str) -> Response:
-    """The table as an attachment; ``name`` without extension, kept to safe characters."""
-    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
+def attachment(body: bytes, fmt: str, name: str) -> Response:
+    """``body`` as a download; ``name`` without extension, kept to safe characters."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
     return Response(
         body,
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
     )
+
+
+def download(table: Table, fmt: str, name: str) -> Response:
+    """The table as an attachment: a report sheet (``xlsx``) or a CSV file."""
+    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
+    return attachment(body, fmt, name)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..formatting import vn_date, vn_datetime
 from ..models import NOMINATION_KINDS, STATUS_LABELS, UNIT_KIND_LABELS, Activity, Unit
+from . import quantities
 from .completeness import BranchState, Completeness
 from .export import Table
 from .service import Figures, Overview
@@ -41,6 +42,12 @@ class Column:
     show: str | None = None
     #: A CSS class of the page's cell.
     css: str | None = None
+    #: The export's cell when the page's text is not what a sheet needs (a date as a
+    #: date, nothing as an empty cell); None: the same as the page's.
+    sheet: Cell | None = None
+    #: Export only: the columns this one becomes, made from the rows (one per quantity
+    #: that occurs, summable); the page shows it as one column.
+    spread: Callable[[Sequence[Any]], list[Column]] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,18 +80,44 @@ class Listing:
     def totals(self) -> list[Any] | None:
         if not self.has_total:
             return None
-        return [c.total(self.total) if c.total else "" for c in self.spec.columns]
+        return [c.total(self.total) if c.total else None for c in self.exported()]
+
+    def exported(self) -> list[Column]:
+        """The export's columns: every column, each spread one replaced by its parts."""
+        out: list[Column] = []
+        for c in self.spec.columns:
+            out.extend(c.spread(self.rows) if c.spread else [c])
+        return out
 
     def table(self, unit_name: str, period_label: str) -> Table:
         """The export's table."""
+        columns = self.exported()
         return Table(
             self.spec.title,
             unit_name,
             period_label,
-            [c.header for c in self.spec.columns],
-            [[c.value(r) for c in self.spec.columns] for r in self.rows],
+            [c.header for c in columns],
+            [[(c.sheet or c.value)(r) for c in columns] for r in self.rows],
             self.totals(),
         )
+
+
+def quantity_columns(amounts: Cell) -> Callable[[Sequence[Any]], list[Column]]:
+    """The export's columns of the quantities that occur in the rows (``amounts`` reads a
+    row's ``[(spec, amount)]``): see :func:`server.reports.quantities.occurring`."""
+
+    def spread(rows: Sequence[Any]) -> list[Column]:
+        return [
+            Column(header, read, total=total, num=True)
+            for header, read, total in quantities.occurring(rows, amounts)
+        ]
+
+    return spread
+
+
+def _activity_amounts(a: Activity) -> list[tuple[dict, Any]]:
+    given = a.quantities or {}
+    return [(spec, given.get(spec["code"])) for spec in a.type.quantities or []]
 
 
 def _fixed(text: str) -> Cell:
@@ -167,7 +200,13 @@ TYPES = Spec(
         Column("Trụ cột", lambda r: r.type.pillar.name_vi, total=_fixed("Tổng cộng")),
         Column("Loại hoạt động", lambda r: r.type.name_vi, "Loại hoạt động", show="type"),
         *_figures(lambda r: r.figures, verified_on_page=False),
-        Column("Số liệu riêng", _quantities, "Số liệu riêng", show="quantities"),
+        Column(
+            "Số liệu riêng",
+            _quantities,
+            "Số liệu riêng",
+            show="quantities",
+            spread=quantity_columns(lambda r: r.quantities),
+        ),
     ),
     empty="Chưa có hoạt động nào trong kỳ này.",
 )
@@ -210,7 +249,14 @@ ACTIVITIES = Spec(
     "activities",
     "Danh sách hoạt động",
     (
-        Column("Ngày", lambda a: vn_date(a.starts_on), "Ngày", _fixed("Tổng cộng"), css="nowrap"),
+        Column(
+            "Ngày",
+            lambda a: vn_date(a.starts_on),
+            "Ngày",
+            _fixed("Tổng cộng"),
+            css="nowrap",
+            sheet=lambda a: a.starts_on,
+        ),
         Column("Đơn vị", lambda a: a.unit.name),
         Column("Loại hoạt động", lambda a: a.type.name_vi),
         Column(
@@ -227,7 +273,12 @@ ACTIVITIES = Spec(
         ),
         Column("Giờ tình nguyện", lambda a: a.volunteer_hours, "Giờ", lambda t: t.hours, num=True),
         Column("Trạng thái", lambda a: STATUS_LABELS[a.status][0], "Trạng thái"),
-        Column("Ghi trên điện thoại lúc", lambda a: vn_datetime(a.recorded_at)),
+        Column(
+            "Ghi trên điện thoại lúc",
+            lambda a: vn_datetime(a.recorded_at),
+            sheet=lambda a: a.recorded_at,
+        ),
+        Column("Số liệu riêng", str, spread=quantity_columns(_activity_amounts)),
     ),
     empty="Chưa có hoạt động nào trong kỳ này.",
 )
@@ -261,13 +312,22 @@ COMPLETENESS = Spec(
             num=True,
         ),
         Column("Tình trạng", lambda b: b.label, "Tình trạng", lambda c: f"Hạn: {vn_date(c.due)}"),
-        Column("Ghi trên điện thoại sớm nhất", lambda b: vn_datetime(b.first_typed)),
-        Column("Đến máy chủ sớm nhất", lambda b: vn_datetime(b.first_received)),
+        Column(
+            "Ghi trên điện thoại sớm nhất",
+            lambda b: vn_datetime(b.first_typed),
+            sheet=lambda b: b.first_typed,
+        ),
+        Column(
+            "Đến máy chủ sớm nhất",
+            lambda b: vn_datetime(b.first_received),
+            sheet=lambda b: b.first_received,
+        ),
         Column(
             "Điện thoại đồng bộ lần cuối",
             lambda b: vn_datetime(b.last_sync),
             "Điện thoại đồng bộ lần cuối",
             css="nowrap",
+            sheet=lambda b: b.last_sync,
         ),
         Column(
             "Mục đang chờ gửi",
@@ -330,7 +390,7 @@ def _target(row: tuple[Progress, Any]) -> str:
 
 def _of_target(read: Cell) -> Cell:
     """A cell of a target's own row, blank on the rows of its units."""
-    return lambda row: read(row[0]) if row[1] is None else ""
+    return lambda row: read(row[0]) if row[1] is None else None
 
 
 # The page shows targets as cards, not as a table: this spec is the export's.
@@ -345,8 +405,16 @@ TARGETS = Spec(
             total=lambda ps: f"Tổng cộng: {len(ps)} chỉ tiêu ({sum(p.met for p in ps)} đã đạt)",
         ),
         Column("Do đơn vị đặt", _of_target(lambda p: p.set_at_unit.name)),
-        Column("Từ ngày", _of_target(lambda p: vn_date(p.target.starts_on))),
-        Column("Đến ngày", _of_target(lambda p: vn_date(p.target.ends_on))),
+        Column(
+            "Từ ngày",
+            _of_target(lambda p: vn_date(p.target.starts_on)),
+            sheet=_of_target(lambda p: p.target.starts_on),
+        ),
+        Column(
+            "Đến ngày",
+            _of_target(lambda p: vn_date(p.target.ends_on)),
+            sheet=_of_target(lambda p: p.target.ends_on),
+        ),
         Column("Đã đạt", lambda row: row[0].done if row[1] is None else row[1][1]),
         Column("Cần đạt", lambda row: row[0].goal if row[1] is None else row[0].target.activities),
         Column("Tỷ lệ", _of_target(lambda p: f"{p.percent}%")),

@@ -51,6 +51,7 @@ from .completeness import completeness, schedule_for
 from .export import download
 from .forms import NominationForm, ScheduleForm, TargetForm
 from .freshness import Waiting, waiting
+from .letterhead import exported_by, letterhead_of
 from .periods import Period, PeriodError
 from .service import activities_of, held_on_activity_date, nominations_of, overview
 from .source import reader
@@ -376,7 +377,8 @@ def export(unit_id: int, fmt: str):
     if listing is None:
         abort(404)
     table = listing.table(unit.name, period.label)
-    table.notes = [f"Xuất lúc {vn_datetime(utcnow())} bởi {g.user.full_name}"]
+    table.notes = [exported_by(g.user)]
+    table.letterhead = letterhead_of(g.user.unit)
     lagging = _lagging(waiting()) if which in FROM_TOTALS else None
     if lagging:
         table.notes.append(lagging)
@@ -392,3 +394,6 @@ def export(unit_id: int, fmt: str):
     )
     db.session.commit()
     return download(table, fmt, f"so-doan-{which}-{unit.code}-{period.code}")
+
+
+from . import downloads  # noqa: E402, F401  (the summary report's route, on this blueprint)

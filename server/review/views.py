@@ -29,15 +29,14 @@ from ..actors import actor_key, actor_key_sql, user_id_of
 from ..auth.session import login_required
 from ..database import begin_writing
 from ..extensions import db
-from ..formatting import vn_date, vn_datetime
 from ..forms import flash_errors
 from ..inputs import bounded_int
 from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit, User
-from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
-from ..reports.export import Table, download
+from ..reports.export import download
 from ..search import matches
 from ..units.service import subtree_ids
+from .export import review_table
 from .forms import DecisionForm, ReturnForm
 from .service import RETURN, VERIFY, ReviewError, decide
 
@@ -247,48 +246,14 @@ def export(fmt: str):
     # Never cut silently: the totals row (also in the CSV) says the list is incomplete.
     cut = len(items) > EXPORT_LIMIT
     items = items[:EXPORT_LIMIT]
-    table = Table(
-        "Hoạt động " + STATUS_LABELS[ActivityStatus(queue.status)][0].lower(),
-        next((u.name for u in queue.units if u.id == queue.unit_id), g.user.unit.name),
-        f"đến {vn_date(utcnow())}",
-        [
-            "Ngày",
-            "Đơn vị",
-            "Loại hoạt động",
-            "Tên hoạt động",
-            "Đoàn viên",
-            "Người dân",
-            "Giờ tình nguyện",
-            "Ghi trên điện thoại lúc",
-            "Đến máy chủ lúc",
-        ],
-        [
-            [
-                vn_date(a.starts_on),
-                a.unit.name,
-                a.type.name_vi,
-                a.title,
-                a.members_count,
-                a.citizens_served,
-                a.volunteer_hours,
-                vn_datetime(a.recorded_at),
-                vn_datetime(a.created_at),
-            ]
-            for a in items
-        ],
-        [
-            f"{len(items)} hoạt động đầu tiên — còn nữa: hãy lọc theo đơn vị hoặc loại"
-            if cut
-            else f"{len(items)} hoạt động",
-            "",
-            "",
-            "",
-            sum(a.members_count for a in items),
-            sum(a.citizens_served for a in items),
-            sum(a.volunteer_hours for a in items),
-            "",
-            "",
-        ],
+    table = review_table(
+        items,
+        status=queue.status,
+        unit=next((u for u in queue.units if u.id == queue.unit_id), g.user.unit),
+        type_=db.session.get(ActivityType, queue.type_id) if queue.type_id else None,
+        q=queue.q,
+        user=g.user,
+        cut=cut,
     )
     audit.record("review.export", actor=g.user, status=queue.status, rows=len(items), format=fmt)
     db.session.commit()

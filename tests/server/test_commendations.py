@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, AuditEvent, Nomination
+from tests.server import sheets
 from tests.server.test_reports import tree  # noqa: F401  (the fixed tree)
 from tests.world import signed_in
 
@@ -59,8 +58,7 @@ def test_a_nomination_with_its_activities_is_listed_escaped_and_exported(app, tr
         as_text=True
     )
     xlsx = province.get(f"/reports/{tree['P']}/export.xlsx?p=2026&table=commendations")
-    ws = load_workbook(io.BytesIO(xlsx.data)).active
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5)]
+    rows = sheets.read(xlsx.data).rows
     assert rows[0][:3] == ["Cá nhân", "Nông Văn <b>Dũng</b>", "Đoàn xã A"]
     assert "10/02/2026" in rows[0][4] and "05/03/2026" in rows[0][4]
 

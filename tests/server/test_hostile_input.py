@@ -23,6 +23,7 @@ PG_OVERFLOW = str(2**31)
         "/reports/{n}/commendations",
         "/reports/{n}/targets",
         "/reports/{n}/export.csv",
+        "/reports/{n}/summary.docx",
         "/people/{n}",
         "/units/{n}",
     ],

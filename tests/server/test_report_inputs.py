@@ -34,6 +34,7 @@ PAGES = [
     "{u}/completeness",
     "{u}/targets",
     "{u}/commendations",
+    "{u}/summary.docx",
     *(
         f"{{u}}/export.{fmt}?table={t}"
         for fmt in ("csv", "xlsx")
@@ -69,7 +70,12 @@ def test_a_range_outside_the_report_years_is_a_bad_request_on_every_page(
 def test_ranges_at_the_edges_of_the_report_years_work(app, tree):  # noqa: F811
     province = signed_in(app, "tinh")
     for start, end in (("2000-01-01", "2000-01-05"), ("2100-12-01", "2100-12-31")):
-        for page in ("{u}", "{u}/completeness", "{u}/export.csv?table=completeness"):
+        for page in (
+            "{u}",
+            "{u}/completeness",
+            "{u}/export.csv?table=completeness",
+            "{u}/summary.docx",
+        ):
             url = "/reports/" + page.format(u=tree["P"])
             url += ("&" if "?" in url else "?") + f"from={start}&to={end}"
             assert province.get(url).status_code == 200, url
