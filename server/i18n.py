@@ -82,7 +82,9 @@ def switches() -> list[dict[str, str]]:
 def _remember(response: Response) -> Response:
     """A ``?lang=`` the person chose holds for their next pages; the pages differ by the
     cookie, which caches must know."""
-    if request.path.startswith(("/api/", "/static/")):
+    if response.mimetype != "text/html" or request.path.startswith(("/api/", "/app")):
+        # JSON, files, and the field app (its service worker caches its page, which has
+        # strings of its own): no language of the dashboard's.
         return response
     wanted = _asked()
     if wanted and wanted != _cookie():
@@ -94,8 +96,7 @@ def _remember(response: Response) -> Response:
             httponly=True,
             samesite="Lax",
         )
-    if response.mimetype == "text/html":
-        response.vary.add("Cookie")
+    response.vary.add("Cookie")
     return response
 
 
