@@ -92,6 +92,20 @@ replica-demo: install ## As root: a PostgreSQL primary and streaming standby of 
 bench-pwa: install browser ## Field app in Chromium: first-visit bytes, repeat visit, 2G start-up, 500-entry push (BENCH_ARGS=--quick)
 	$(BIN)/python bench/pwa_bench.py $(BENCH_ARGS)
 
+# The catalogues (README, "Languages"): Vietnamese message ids in the code, one .po per
+# language. The app compiles a .po newer than its .mo when it starts (decision 182);
+# `make translations` does the same by hand.
+BABEL := $(BIN)/pybabel
+POT   := server/translations/messages.pot
+.PHONY: messages translations
+messages: install ## Extract the strings into messages.pot and update both .po files
+	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext --add-location=file \
+	  --sort-by-file --no-wrap --project="So Doan" -o $(POT) .
+	$(BABEL) update -i $(POT) -d server/translations --no-wrap
+
+translations: install ## Compile the .po files into .mo (the app also does it at start)
+	$(BABEL) compile --statistics -d server/translations
+
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check server sync schemas tests bench

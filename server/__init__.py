@@ -59,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register_before_compression(app)
     compress.init_app(app)
 
-    from . import api, cli, errors, formatting, observability, pwa
+    from . import api, cli, errors, formatting, i18n, observability, pwa
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
@@ -79,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.register(app)
     errors.register(app)
     formatting.register(app)
+    i18n.init_app(app)
     security.register(app)
     cli.register(app)
     observability.register(app)

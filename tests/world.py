@@ -146,6 +146,11 @@ def activity_record(unit_id: int, **changes: Any) -> dict:
 
 @pytest.fixture
 def world(app) -> World:
+    return build_world(app)
+
+
+def build_world(app: Any) -> World:
+    """The world of the ``world`` fixture, for a fixture of a wider scope."""
     with app.app_context():
         f.activity_type()  # seeds the catalogue
         province = f.unit("CB", None, UnitKind.PROVINCE, name="Tỉnh Đoàn Cao Bằng")

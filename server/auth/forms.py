@@ -1,37 +1,43 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import Form
 from .passwords import MIN_PASSWORD_LENGTH
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
-        "Tên đăng nhập hoặc số điện thoại",
-        validators=[DataRequired("Vui lòng nhập tên đăng nhập"), Length(max=80)],
+        _l("Tên đăng nhập hoặc số điện thoại"),
+        validators=[DataRequired(_l("Vui lòng nhập tên đăng nhập")), Length(max=80)],
     )
     password = PasswordField(
-        "Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu"), Length(max=200)]
+        _l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu")), Length(max=200)]
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(
-        "Mật khẩu hiện tại",
-        validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại"), Length(max=200)],
+        _l("Mật khẩu hiện tại"),
+        validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại")), Length(max=200)],
     )
     new = PasswordField(
-        "Mật khẩu mới",
+        _l("Mật khẩu mới"),
         validators=[
-            DataRequired("Vui lòng nhập mật khẩu mới"),
+            DataRequired(_l("Vui lòng nhập mật khẩu mới")),
             Length(
-                min=MIN_PASSWORD_LENGTH, max=200, message=f"Ít nhất {MIN_PASSWORD_LENGTH} ký tự"
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Ít nhất %(min)d ký tự"),
             ),
         ],
     )
     again = PasswordField(
-        "Nhập lại mật khẩu mới",
-        validators=[DataRequired("Vui lòng nhập lại"), EqualTo("new", "Hai lần nhập không khớp")],
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập lại")),
+            EqualTo("new", _l("Hai lần nhập không khớp")),
+        ],
     )

@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from .. import audit
 from ..database import begin_writing
@@ -34,11 +35,13 @@ from .watch import sign_in_watch
 bp = Blueprint("auth", __name__)
 bp.before_app_request(load_user)
 
-WRONG = "Tên đăng nhập hoặc mật khẩu không đúng"
+
+def _wrong() -> str:
+    return _("Tên đăng nhập hoặc mật khẩu không đúng")
 
 
 def _wait_message(seconds: int) -> str:
-    return f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."
+    return _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)d giây.", num=seconds)
 
 
 @bp.app_errorhandler(throttle.ThrottleUnavailable)
@@ -69,7 +72,7 @@ def login():
             method="password",
             channel="dashboard",
         )
-        return render_template("auth/login.html", form=form, error=WRONG), 401
+        return render_template("auth/login.html", form=form, error=_wrong()), 401
     attempt.succeeded()
     audit.record("sign_in", actor=user, channel="dashboard")
     db.session.commit()
@@ -111,7 +114,7 @@ def password():
             record_failure(
                 attempt, username=g.user.username, method="password", channel="password_change"
             )
-            error, status = "Mật khẩu hiện tại không đúng", 400
+            error, status = _("Mật khẩu hiện tại không đúng"), 400
         else:
             # Hashed before the write transaction: Argon2 must not hold SQLite's lock.
             hashed = hash_password(form.new.data or "")
@@ -122,7 +125,7 @@ def password():
             attempt.succeeded()
             db.session.commit()
             start_session(user)
-            flash("Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.", "ok")
+            flash(_("Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc."), "ok")
             return redirect(url_for("auth.home"))
     elif form.is_submitted():
         status = 400

@@ -6,12 +6,15 @@ Every page asks the policy; someone out of reach is "not found".
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.accounts import deactivate_user, new_enrolment_code, revoke_device
 from ..auth.session import login_required
 from ..extensions import db
+from ..i18n import pick
 from ..models import ROLE_LABELS, Device, Role, Unit, User
 from ..policy import (
     assignable_roles,
@@ -44,7 +47,9 @@ def _units_in_reach() -> list[Unit]:
 
 
 def _choices(form) -> None:
-    form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r][0]) for r in assignable_roles(g.user)]
+    form.role.choices = [
+        SelectChoice(r.value, pick(ROLE_LABELS[r])) for r in assignable_roles(g.user)
+    ]
     form.unit_id.choices = [SelectChoice(u.id, u.name) for u in _units_in_reach()]
 
 
@@ -94,10 +99,10 @@ def create():
                 password=form.password.data or None,
             )
         except PersonError as exc:
-            form.username.errors.append(exc.vi)
+            form.username.errors.append(pick((exc.vi, exc.en)))
         else:
             db.session.commit()
-            flash("Đã tạo tài khoản", "ok")
+            flash(_("Đã tạo tài khoản"), "ok")
             return redirect(url_for("people.show", user_id=person.id))
     return render_template("people/new.html", form=form)
 
@@ -133,7 +138,7 @@ def change(user_id: int):
         abort(400)
     change_person(g.user, person, role=form.role.data, unit_id=form.unit_id.data)
     db.session.commit()
-    flash("Đã lưu thay đổi", "ok")
+    flash(_("Đã lưu thay đổi"), "ok")
     return redirect(url_for("people.show", user_id=person.id))
 
 
@@ -156,7 +161,7 @@ def revoke(user_id: int, device_id):
         abort(404)
     revoke_device(g.user, device)
     db.session.commit()
-    flash("Đã thu hồi quyền truy cập của thiết bị", "ok")
+    flash(_("Đã thu hồi quyền truy cập của thiết bị"), "ok")
     return redirect(url_for("people.show", user_id=person.id))
 
 
@@ -167,7 +172,14 @@ def deactivate(user_id: int):
         abort(400)
     count = deactivate_user(g.user, person)
     db.session.commit()
-    flash(f"Đã khoá tài khoản và thu hồi {count} thiết bị", "ok")
+    flash(
+        ngettext(
+            "Đã khoá tài khoản và thu hồi %(num)d thiết bị",
+            "Đã khoá tài khoản và thu hồi %(num)d thiết bị",
+            count,
+        ),
+        "ok",
+    )
     return redirect(url_for("people.show", user_id=person.id))
 
 

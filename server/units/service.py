@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from schemas.text import clean
 
 from ..extensions import db
+from ..formatting import day
 from ..models import BEGINNING, Unit, UnitClosure, UnitEvent, UnitKind, UnitName, User
 
 #: Sent as a move or a closure changes the tree from a date, before the closure rows
@@ -28,7 +30,14 @@ tree_changed = Namespace().signal("tree-changed")
 
 
 class TreeError(ValueError):
-    """A tree change that would break the tree or its history; the message says why."""
+    """A tree change that would break the tree or its history; the message says why, in
+    the language of the page that asked (Vietnamese on the command line)."""
+
+
+def _back_dated(last: date, on: date) -> str:
+    return _(
+        "Đã có thay đổi ngày %(last)s; không thể ghi lùi về %(on)s", last=day(last), on=day(on)
+    )
 
 
 def _valid_on(on: date | None) -> ColumnElement[bool]:
@@ -120,9 +129,18 @@ def _tree_changed(unit_ids: list[int], on: date, left: int | None) -> None:
 
 def _require_open(unit: Unit, on: date, role: str) -> None:
     if unit.closed_on is not None:
-        raise TreeError(f"{role} {unit.code} đã giải thể / is closed since {unit.closed_on}")
+        raise TreeError(
+            _(
+                "%(role)s %(code)s đã giải thể từ %(on)s",
+                role=role,
+                code=unit.code,
+                on=day(unit.closed_on),
+            )
+        )
     if on < unit.opened_on:
-        raise TreeError(f"{role} {unit.code} chưa thành lập / does not exist yet on {on}")
+        raise TreeError(
+            _("%(role)s %(code)s chưa thành lập vào %(on)s", role=role, code=unit.code, on=day(on))
+        )
 
 
 def _last_change(unit_ids: Select[tuple[int]]) -> date:
@@ -139,7 +157,7 @@ def _name(value: str) -> str:
     is left of it."""
     name = clean(value).strip()
     if not name:
-        raise TreeError("Vui lòng nhập tên đơn vị / the name is empty")
+        raise TreeError(_("Vui lòng nhập tên đơn vị"))
     return name
 
 
@@ -157,7 +175,7 @@ def create_unit(
     kind = UnitKind(kind)
     name = _name(name)
     if parent is not None:
-        _require_open(parent, opened_on, "Đơn vị cấp trên / parent")
+        _require_open(parent, opened_on, _("Đơn vị cấp trên"))
     unit = Unit(
         code=code,
         name=name,
@@ -212,13 +230,13 @@ def create_unit(
 
 
 def rename_unit(unit: Unit, new_name: str, on: date, actor: User | None = None) -> None:
-    _require_open(unit, on, "Đơn vị / unit")
+    _require_open(unit, on, _("Đơn vị"))
     new_name = _name(new_name)
     current = db.session.scalars(
         select(UnitName).where(UnitName.unit_id == unit.id, UnitName.valid_to.is_(None))
     ).one()
     if on < current.valid_from:
-        raise TreeError(f"Không thể đổi tên trước ngày {current.valid_from} / cannot back-date")
+        raise TreeError(_("Không thể đổi tên trước ngày %(on)s", on=day(current.valid_from)))
     old = unit.name
     if on == current.valid_from:
         current.name = new_name
@@ -232,16 +250,14 @@ def rename_unit(unit: Unit, new_name: str, on: date, actor: User | None = None) 
 
 def move_unit(unit: Unit, new_parent: Unit, on: date, actor: User | None = None) -> None:
     """Re-attach ``unit`` and its whole subtree under ``new_parent`` from ``on``."""
-    _require_open(unit, on, "Đơn vị / unit")
-    _require_open(new_parent, on, "Đơn vị cấp trên mới / new parent")
+    _require_open(unit, on, _("Đơn vị"))
+    _require_open(new_parent, on, _("Đơn vị cấp trên mới"))
     moving = subtree_ids(unit.id)
     if is_within(new_parent.id, unit.id):
-        raise TreeError(
-            "Không thể chuyển một đơn vị vào cấp dưới của chính nó / would make a cycle"
-        )
+        raise TreeError(_("Không thể chuyển một đơn vị vào cấp dưới của chính nó"))
     last = _last_change(moving)
     if on < last:
-        raise TreeError(f"Đã có thay đổi ngày {last}; không thể ghi lùi về {on} / cannot back-date")
+        raise TreeError(_back_dated(last, on))
     old_parent = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
 
     subtree = db.session.execute(
@@ -286,7 +302,7 @@ def move_unit(unit: Unit, new_parent: Unit, on: date, actor: User | None = None)
 
 def close_unit(unit: Unit, on: date, actor: User | None = None) -> None:
     """Close a unit that has nothing left under it and no active members."""
-    _require_open(unit, on, "Đơn vị / unit")
+    _require_open(unit, on, _("Đơn vị"))
     children = db.session.scalar(
         select(func.count())
         .select_from(Unit)
@@ -294,21 +310,24 @@ def close_unit(unit: Unit, on: date, actor: User | None = None) -> None:
     )
     if children:
         raise TreeError(
-            f"{unit.code} còn {children} đơn vị trực thuộc; hãy chuyển hoặc giải thể trước "
-            f"/ still has {children} open units under it"
+            _(
+                "%(code)s còn %(count)s đơn vị trực thuộc; hãy chuyển hoặc giải thể trước",
+                code=unit.code,
+                count=children,
+            )
         )
     members = db.session.scalar(
         select(func.count()).select_from(User).where(User.unit_id == unit.id, User.is_active)
     )
     if members:
         raise TreeError(
-            f"{unit.code} còn {members} tài khoản đang hoạt động / still has active users"
+            _("%(code)s còn %(count)s tài khoản đang hoạt động", code=unit.code, count=members)
         )
     last = _last_change(
         select(UnitClosure.descendant_id).where(UnitClosure.descendant_id == unit.id)
     )
     if on < last:
-        raise TreeError(f"Đã có thay đổi ngày {last}; không thể ghi lùi về {on} / cannot back-date")
+        raise TreeError(_back_dated(last, on))
     own = and_(UnitClosure.descendant_id == unit.id, UnitClosure.valid_to.is_(None))
     _tree_changed([unit.id], on, unit.parent_id)
     db.session.execute(update(UnitClosure).where(own).values(valid_to=on))
@@ -328,10 +347,10 @@ def merge_unit(source: Unit, target: Unit, on: date, actor: User | None = None) 
     Its past activities stay its own, so old reports still show them where they were.
     """
     if source.id == target.id:
-        raise TreeError("Không thể sáp nhập một đơn vị vào chính nó / cannot merge into itself")
-    _require_open(target, on, "Đơn vị nhận / target")
+        raise TreeError(_("Không thể sáp nhập một đơn vị vào chính nó"))
+    _require_open(target, on, _("Đơn vị nhận"))
     if is_within(target.id, source.id):
-        raise TreeError("Không thể sáp nhập vào cấp dưới của chính nó / target is inside source")
+        raise TreeError(_("Không thể sáp nhập vào cấp dưới của chính nó"))
     for child in db.session.scalars(
         select(Unit).where(Unit.parent_id == source.id, Unit.closed_on.is_(None))
     ).all():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -106,6 +107,7 @@ def _page(unit: Unit, forms: dict, status: int = 200):
         forms=forms,
         editable=editable,
         kinds=UNIT_KIND_LABELS,
+        happened=happened,
     ), status
 
 
@@ -134,7 +136,7 @@ def change(unit_id: int, action: str):
             close_unit(unit, on, g.user)
         elif action == "child":
             if db.session.scalar(select(Unit.id).where(Unit.code == form.code.data)):
-                raise TreeError(f"Mã {form.code.data} đã được dùng / code already used")
+                raise TreeError(_("Mã %(code)s đã được dùng", code=form.code.data))
             child = create_unit(
                 code=form.code.data,
                 name=form.name.data.strip(),
@@ -154,8 +156,37 @@ def change(unit_id: int, action: str):
             f"unit_{action}", actor=g.user, target=("unit", unit.id), effective_on=on.isoformat()
         )
     db.session.commit()
-    flash("Đã ghi nhận thay đổi", "ok")
+    flash(_("Đã ghi nhận thay đổi"), "ok")
     return redirect(url_for("units.show", unit_id=unit_id))
+
+
+def happened(event: UnitEvent) -> str:
+    """One line of a unit's history, in the page's language; the codes are as recorded."""
+    d = event.detail or {}
+    if event.action == "created":
+        if d.get("parent"):
+            return _(
+                "Thành lập, mã %(code)s, trực thuộc %(parent)s",
+                code=d.get("code"),
+                parent=d["parent"],
+            )
+        return _("Thành lập, mã %(code)s", code=d.get("code"))
+    if event.action == "renamed":
+        return _("Đổi tên từ “%(old)s” thành “%(new)s”", old=d.get("old"), new=d.get("new"))
+    if event.action == "moved":
+        if d.get("old_parent"):
+            return _(
+                "Chuyển từ %(old)s sang trực thuộc %(new)s",
+                old=d["old_parent"],
+                new=d.get("new_parent"),
+            )
+        return _("Chuyển sang trực thuộc %(new)s", new=d.get("new_parent"))
+    if event.action == "merged":
+        return _("Sáp nhập vào %(into)s", into=d.get("into"))
+    if event.action == "closed":
+        return _("Giải thể")
+    # A change recorded by a later version, read by this one: its facts as they are.
+    return " · ".join([event.action, *(f"{k}: {v}" for k, v in d.items())])
 
 
 def _check_target(unit_id: int) -> None:

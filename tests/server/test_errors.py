@@ -159,7 +159,12 @@ def test_one_handler_answers_pages_in_html_and_json_clients_in_json(client):
     as_json = client.get("/no-such-page", headers={"Accept": "application/json"})
     out = as_json.get_json()
     assert as_json.status_code == 404 and out["code"] == "not_found"
-    assert out["message"] == "Không tìm thấy" and out["message_en"] in page.get_data(as_text=True)
+    assert out["message"] == "Không tìm thấy" and out["message_en"] not in page.get_data(
+        as_text=True
+    )
+    # One language per page: the English page says the English half (decision 183).
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert out["message_en"] in english and "Không tìm thấy" not in english
 
 
 def test_a_status_without_a_code_is_not_named_after_its_exception(make_app, database_uri):

@@ -57,7 +57,7 @@ def test_a_refused_tree_change_explains_itself(world):
         f"/units/{world.ids['commune']}/move",
         data={"move-parent_id": world.ids["b1"], "move-effective_on": "2026-11-01"},
     )
-    assert resp.status_code == 409 and "cycle" in resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "cấp dưới của chính nó" in resp.get_data(as_text=True)
 
 
 def test_a_merge_from_the_dashboard_moves_branches_and_people(world):

@@ -138,17 +138,17 @@ def test_tree_changes_that_would_corrupt_it_are_refused(ctx):
     c = f.unit("C", d, UnitKind.COMMUNE)
     before = db.session.scalar(select(func.count()).select_from(UnitClosure))
 
-    with pytest.raises(TreeError, match="cycle"):
+    with pytest.raises(TreeError, match="cấp dưới của chính nó"):
         move_unit(d, c, REFORM)
-    with pytest.raises(TreeError, match="open units"):
+    with pytest.raises(TreeError, match="đơn vị trực thuộc"):
         close_unit(d, REFORM)
     move_unit(c, root, REFORM)
-    with pytest.raises(TreeError, match="back-date"):
+    with pytest.raises(TreeError, match="ghi lùi"):
         move_unit(c, d, date(2020, 1, 1))
     close_unit(d, REFORM)
-    with pytest.raises(TreeError, match="closed"):
+    with pytest.raises(TreeError, match="đã giải thể"):
         move_unit(c, d, date(2026, 1, 1))
-    with pytest.raises(TreeError, match="closed"):
+    with pytest.raises(TreeError, match="đã giải thể"):
         f.unit("X", d, opened_on=date(2026, 1, 1))
     assert db.session.scalar(select(func.count()).select_from(UnitClosure)) > before
 
@@ -157,7 +157,7 @@ def test_closing_refuses_while_people_are_still_active(ctx):
     root = f.unit("P", None, UnitKind.PROVINCE)
     branch = f.unit("B", root)
     member = f.user("0912000001", branch)
-    with pytest.raises(TreeError, match="active users"):
+    with pytest.raises(TreeError, match="tài khoản đang hoạt động"):
         close_unit(branch, REFORM)
     member.is_active = False
     close_unit(branch, REFORM)
