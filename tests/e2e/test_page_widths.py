@@ -14,13 +14,14 @@ from server.extensions import db
 from server.models import Activity, Unit, User
 from tests import factories as f
 from tests.e2e.conftest import PHONE, screenshot
+from tests.server.test_reports import caught_up
 from tests.world import activity_record, signed_in
 
 LONG = "Ra quân dọn vệ sinh đường liên xóm và trồng cây xanh tại khu văn hoá xóm Nà Mạ"
 REASON = (
     "Tích cực tham gia các hoạt động tình nguyện, vận động được nhiều đoàn viên tham gia "
     "dọn vệ sinh, làm đường, hỗ trợ người dân làm hồ sơ đất đai trên cổng dịch vụ công "
-    "https://dichvucong.caobang.gov.vn/portaldvc/KenhTin/dich-vu-cong-truc-tuyen.aspx?_dv=ho-so"
+    "https://dichvucong.caobang.gov.vn/portaldvc/KenhTin/DichVuCongTrucTuyenMucDoBonToanTrinh.aspx?_dv=hosodatdai"
 )
 
 
@@ -52,6 +53,7 @@ def filled(world):
         data={"kind": "member", "name": "Nông Thị Hoa", "reason": REASON, "activities": [first]},
     )
     assert resp.status_code == 302
+    caught_up(world.app)  # the totals, as the worker adds them up
     return world
 
 
