@@ -41,6 +41,10 @@ class Column:
     show: str | None = None
     #: A CSS class of the page's cell.
     css: str | None = None
+    #: The page's ``sort=`` key of the column (None: not sortable); see ``sorting.py``.
+    sort: str | None = None
+    #: In the exports too (False: a reading aid of the page, such as a rate).
+    export: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class Spec:
     def on_page(self) -> list[Column]:
         return [c for c in self.columns if c.page is not None]
 
+    @property
+    def exported(self) -> list[Column]:
+        return [c for c in self.columns if c.export]
+
 
 @dataclass
 class Listing:
@@ -73,7 +81,7 @@ class Listing:
     def totals(self) -> list[Any] | None:
         if not self.has_total:
             return None
-        return [c.total(self.total) if c.total else "" for c in self.spec.columns]
+        return [c.total(self.total) if c.total else "" for c in self.spec.exported]
 
     def table(self, unit_name: str, period_label: str) -> Table:
         """The export's table."""
@@ -81,8 +89,8 @@ class Listing:
             self.spec.title,
             unit_name,
             period_label,
-            [c.header for c in self.spec.columns],
-            [[c.value(r) for c in self.spec.columns] for r in self.rows],
+            [c.header for c in self.spec.exported],
+            [[c.value(r) for c in self.spec.exported] for r in self.rows],
             self.totals(),
         )
 
@@ -102,6 +110,7 @@ def _figures(get: Cell, *, verified_on_page: bool = True) -> tuple[Column, ...]:
             page,
             lambda t: getattr(t, name),
             num=True,
+            sort=name,
         )
 
     return (
@@ -120,6 +129,11 @@ def _inactive(r: Any) -> str:
 # -- the overview's tables --------------------------------------------------------------
 
 
+def percent(part: float, whole: float) -> int | None:
+    """A whole percentage; None when there is nothing to divide by."""
+    return round(100 * part / whole) if whole else None
+
+
 @dataclass
 class Line:
     """A labelled row of figures: a unit below (linked on the page) or a pillar."""
@@ -127,14 +141,43 @@ class Line:
     label: str
     figures: Figures
     unit: Unit | None = None
+    #: Its share of the whole's activities, in per cent.
+    share: int | None = None
+
+    @property
+    def verified_rate(self) -> int | None:
+        """Of its activities, the per cent verified by a reviewer."""
+        return percent(self.figures.verified, self.figures.activities)
 
 
 UNITS = Spec(
     "units",
     "Tổng hợp theo đơn vị",
     (
-        Column("Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit"),
+        Column(
+            "Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit", sort="name"
+        ),
         *_figures(lambda r: r.figures),
+        Column(
+            "Tỷ trọng số hoạt động (%)",
+            lambda r: r.share,
+            "Tỷ trọng",
+            lambda t: 100 if t.activities else None,
+            num=True,
+            show="percent",
+            sort="share",
+            export=False,
+        ),
+        Column(
+            "Tỷ lệ đã xác nhận (%)",
+            lambda r: r.verified_rate,
+            "Tỷ lệ xác nhận",
+            lambda t: percent(t.verified, t.activities),
+            num=True,
+            show="percent",
+            sort="verified_rate",
+            export=False,
+        ),
     ),
     page_total=True,
     row_class=_inactive,
@@ -188,11 +231,18 @@ def direct(ov: Overview) -> Figures | None:
     return diff if ov.children and diff.activities else None
 
 
-def units(ov: Overview) -> Listing:
-    rows = [Line(r.unit.name, r.figures, r.unit) for r in ov.children]
+def units(ov: Overview, order: Callable[[list[Line]], list[Line]] | None = None) -> Listing:
+    """The units below, in ``order`` when given (the unit's own line stays last)."""
+    whole = ov.total.activities
+    rows = [
+        Line(r.unit.name, r.figures, r.unit, percent(r.figures.activities, whole))
+        for r in ov.children
+    ]
+    if order is not None:
+        rows = order(rows)
     own = direct(ov)
     if own is not None:
-        rows.append(Line(f"{ov.unit.name} (trực tiếp)", own))
+        rows.append(Line(f"{ov.unit.name} (trực tiếp)", own, None, percent(own.activities, whole)))
     return Listing(UNITS, rows, ov.total)
 
 
@@ -252,6 +302,15 @@ COMPLETENESS = Spec(
             "Chi đoàn",
             lambda c: f"{c.reported}/{c.expected} chi đoàn đã báo cáo, {c.on_time} đúng hạn",
             show="branch",
+            sort="name",
+        ),
+        # Branch names repeat across communes ("Chi đoàn thôn 1"): the parent tells them apart.
+        Column(
+            "Đơn vị cấp trên",
+            lambda b: b.parent.name if b.parent else "",
+            "Đơn vị cấp trên",
+            sort="parent",
+            export=False,
         ),
         Column(
             "Số hoạt động",
@@ -259,8 +318,15 @@ COMPLETENESS = Spec(
             "Hoạt động",
             lambda c: sum(b.activities for b in c.branches),
             num=True,
+            sort="activities",
         ),
-        Column("Tình trạng", lambda b: b.label, "Tình trạng", lambda c: f"Hạn: {vn_date(c.due)}"),
+        Column(
+            "Tình trạng",
+            lambda b: b.label,
+            "Tình trạng",
+            lambda c: f"Hạn: {vn_date(c.due)}",
+            sort="state",
+        ),
         Column("Ghi trên điện thoại sớm nhất", lambda b: vn_datetime(b.first_typed)),
         Column("Đến máy chủ sớm nhất", lambda b: vn_datetime(b.first_received)),
         Column(
@@ -268,6 +334,7 @@ COMPLETENESS = Spec(
             lambda b: vn_datetime(b.last_sync),
             "Điện thoại đồng bộ lần cuối",
             css="nowrap",
+            sort="sync",
         ),
         Column(
             "Mục đang chờ gửi",

@@ -46,7 +46,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import can_read_reports_of, can_review, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
-from . import actions, charts, periods, tables
+from . import actions, charts, periods, sorting, tables
 from .completeness import completeness, schedule_for
 from .export import download
 from .forms import NominationForm, ScheduleForm, TargetForm
@@ -82,11 +82,14 @@ def _phases() -> dict[str, tuple[str, date, date]]:
 
 
 def _period() -> tuple[Period | None, str | None]:
-    """The period asked for: ``p``, or a custom range from ``from``/``to``."""
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    text = f"{start}..{end}" if start and end else request.args.get("p")
+    """The period asked for: ``p``, or a range of days from ``from``/``to`` (written
+    dd/mm/yyyy, or ISO in older links) when ``p`` is ``range`` or absent (decision 178)."""
+    p = request.args.get("p", "").strip()
+    start, end = request.args.get("from", "").strip(), request.args.get("to", "").strip()
     try:
-        return periods.parse(text, today=_today(), phases=_phases()), None
+        if p == periods.RANGE or (not p and (start or end)):
+            return periods.between(start, end), None
+        return periods.parse(p, today=_today(), phases=_phases()), None
     except PeriodError as exc:
         return None, str(exc)
 
@@ -124,11 +127,16 @@ def _trend_period(period: Period) -> Period:
     return periods.span(date(start_year, start_month, 1), end)
 
 
+#: A change against the previous period is a percentage only when that period holds at
+#: least this many activities (decision 175): against a handful, "+1035 %" says nothing.
+MIN_PREVIOUS = 20
+
+
 def _change(now: int | Decimal, before: int | Decimal) -> str:
     if not before:
         return "—"
     pct = (Decimal(now) - Decimal(before)) * 100 / Decimal(before)
-    return f"{pct:+.0f}%"
+    return f"{pct:+.0f}%".replace("-", "−")
 
 
 def _lagging(w: Waiting | None) -> str | None:
@@ -197,6 +205,7 @@ def show(unit_id: int):
     within = g.user.unit_id
     ov = overview(unit, period, _trend_period(period), within=within)
     items = activities_of(unit, period, within=within) if not ov.children else []
+    order = sorting.Sorting.from_request(sorting.UNIT_KEYS, sorting.UNIT_LARGEST_FIRST)
     return render_template(
         "reports/show.html",
         unit=unit,
@@ -206,8 +215,13 @@ def show(unit_id: int):
         previous=period.previous(),
         choices=choices,
         change=_change,
+        comparable=ov.previous.activities >= MIN_PREVIOUS,
+        min_previous=MIN_PREVIOUS,
         charts=charts.of(ov),
-        units=tables.units(ov),
+        units=tables.units(
+            ov, lambda rows: order.apply(rows, sorting.UNIT_KEYS, lambda r: r.unit.name_fold)
+        ),
+        order=order,
         pillars=tables.pillars(ov),
         types=tables.types(ov),
         activities=tables.activities(items),
@@ -229,12 +243,20 @@ def completeness_page(unit_id: int):
         return redirect(url_for("reports.completeness_page", unit_id=unit.id, p=default.code))
     period = _period_or_400()
     c = completeness(unit, period, _today(), within=g.user.unit_id)
+    order = sorting.Sorting.from_request(sorting.BRANCH_KEYS, sorting.BRANCH_LARGEST_FIRST)
+    missing_only = request.args.get("only") == "missing"
+    args = {k: v for k, v in request.args.items() if k != "only"}
     return render_template(
         "reports/completeness.html",
         unit=unit,
         trail=_trail(unit),
         c=c,
         branches=tables.completeness(c),
+        groups=sorting.branch_groups(c, order, missing_only),
+        order=order,
+        missing_only=missing_only,
+        all_url=url_for("reports.completeness_page", unit_id=unit.id, **args),
+        missing_url=url_for("reports.completeness_page", unit_id=unit.id, **args, only="missing"),
         period=period,
         choices=periods.choices(_today(), _phases()),
         form=ScheduleForm(frequency=c.schedule.frequency, due_day=c.schedule.due_day),

@@ -36,6 +36,7 @@ from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
 from ..reports.export import Table, download
+from ..reports.sorting import Sorting
 from ..search import matches
 from ..units.service import subtree_ids
 from .forms import DecisionForm, ReturnForm
@@ -76,6 +77,8 @@ class Queue:
     q: str
     units: list[Unit]
     query: Any
+    #: ``sort=date`` (``dir=desc``: the latest first); None: the longest waiting first.
+    order: Sorting
 
 
 def _queue() -> Queue:
@@ -100,12 +103,15 @@ def _queue() -> Queue:
         query = query.where(Activity.type_id == type_id)
     if q:
         query = query.where(matches(Activity.search_fold, q))
-    query = query.options(joinedload(Activity.unit), joinedload(Activity.type)).order_by(
+    query = query.options(joinedload(Activity.unit), joinedload(Activity.type))
+    order = Sorting.from_request(["date"])
+    if order.key == "date":
+        day = Activity.starts_on.desc() if order.desc else Activity.starts_on
+        query = query.order_by(day, Activity.id)
+    else:
         # The longest waiting first: a branch should not wait weeks for an answer.
-        Activity.updated_at,
-        Activity.id,
-    )
-    return Queue(status, unit_id, type_id, q, units, query)
+        query = query.order_by(Activity.updated_at, Activity.id)
+    return Queue(status, unit_id, type_id, q, units, query, order)
 
 
 @bp.get("/")
@@ -124,6 +130,14 @@ def index():
     # A page past the last shows the last (a bookmark kept while the queue shrank).
     page = min(_int_arg("page") or 1, max(1, -(-total // PAGE)))
     activities = db.session.scalars(queue.query.offset((page - 1) * PAGE).limit(PAGE)).all()
+    # The commune (the branch's parent) beside the branch: branch names repeat.
+    parents = dict(
+        db.session.execute(
+            select(Unit.id, Unit.name).where(
+                Unit.id.in_({a.unit.parent_id for a in activities} - {None})
+            )
+        ).all()
+    )
     types = db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order)).all()
     return render_template(
         "review/index.html",
@@ -139,6 +153,9 @@ def index():
         units=units,
         types=types,
         form=DecisionForm(),
+        order=queue.order,
+        parents=parents,
+        waiting_args={k: v for k, v in request.args.items() if k not in ("sort", "dir", "page")},
     )
 
 

@@ -17,7 +17,7 @@ from server.reports import charts
 from tests import factories as f
 from tests.server.htmltables import body_rows, table
 from tests.server.test_completeness import branches  # noqa: F401  (hand-worked tree)
-from tests.server.test_reports import tree  # noqa: F401  (the fixed tree, hand-computed)
+from tests.server.test_reports import caught_up, tree  # noqa: F401  (the fixed tree)
 from tests.world import signed_in
 
 
@@ -93,6 +93,13 @@ def test_completeness_headings_are_sort_links(app, branches):  # noqa: F811
 # -- the overview ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def added_up(app, tree):  # noqa: F811
+    """The fixed tree with its totals added up, as the worker does between writes."""
+    caught_up(app)
+    return tree
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -103,13 +110,13 @@ def test_completeness_headings_are_sort_links(app, branches):  # noqa: F811
         ("&sort=verified_rate&dir=desc", ["Đoàn xã A", "Đoàn xã B"]),
     ],
 )
-def test_units_below_sort_on_the_server(app, tree, query, expected):  # noqa: F811
-    page = _page(signed_in(app, "tinh"), f"/reports/{tree['P']}?p=2026{query}")
+def test_units_below_sort_on_the_server(app, added_up, query, expected):  # noqa: F811
+    page = _page(signed_in(app, "tinh"), f"/reports/{added_up['P']}?p=2026{query}")
     assert [r[0] for r in body_rows(page, "children")] == expected
 
 
-def test_units_below_have_rates(app, tree):  # noqa: F811
-    page = _page(signed_in(app, "tinh"), f"/reports/{tree['P']}?p=2026")
+def test_units_below_have_rates(app, added_up):  # noqa: F811
+    page = _page(signed_in(app, "tinh"), f"/reports/{added_up['P']}?p=2026")
     head = [c.text for c in table(page, "children")[0].rows[0]]
     rows = {r[0]: r for r in body_rows(page, "children")}
     # A: 3 of the province's 4 activities, 1 of its 3 verified.
@@ -117,8 +124,8 @@ def test_units_below_have_rates(app, tree):  # noqa: F811
     assert rows["Đoàn xã A"][head.index("Tỷ lệ xác nhận")] == "33%"
 
 
-def test_totals_rows_put_figures_in_data_cells(app, tree):  # noqa: F811
-    page = _page(signed_in(app, "tinh"), f"/reports/{tree['P']}?p=2026")
+def test_totals_rows_put_figures_in_data_cells(app, added_up):  # noqa: F811
+    page = _page(signed_in(app, "tinh"), f"/reports/{added_up['P']}?p=2026")
     (foot,) = [s for s in table(page, "children") if s.tag == "tfoot"]
     first, *rest = foot.rows[0]
     assert (first.tag, first.attrs.get("scope"), first.text) == ("th", "row", "Tổng cộng")
@@ -126,22 +133,23 @@ def test_totals_rows_put_figures_in_data_cells(app, tree):  # noqa: F811
     assert rest[0].text == "4"
 
 
-def test_change_against_too_little_a_previous_period_is_not_a_percentage(app, tree):  # noqa: F811
+def test_change_against_too_little_a_previous_period_is_not_a_percentage(app, added_up):  # noqa: F811
     # 2025 holds 2 activities: "+100%" against it says nothing.
-    page = _page(signed_in(app, "tinh"), f"/reports/{tree['P']}?p=2026")
+    page = _page(signed_in(app, "tinh"), f"/reports/{added_up['P']}?p=2026")
     assert "+100%" not in page
     assert "Kỳ trước có dưới 20 hoạt động, chưa đủ để so sánh" in page
 
 
-def test_change_is_a_percentage_against_enough_data(app, tree):  # noqa: F811
+def test_change_is_a_percentage_against_enough_data(app, added_up):  # noqa: F811
     with app.app_context():
-        a2 = db.session.get(Unit, tree["A2"])
+        a2 = db.session.get(Unit, added_up["A2"])
         for day in range(1, 21):
             f.activity(a2, date(2025, 3, day), status="submitted")
         for day in range(1, 3):
             f.activity(a2, date(2026, 9, day), status="submitted")
         db.session.commit()
-    page = _page(signed_in(app, "tinh"), f"/reports/{tree['P']}?p=2026")
+    caught_up(app)
+    page = _page(signed_in(app, "tinh"), f"/reports/{added_up['P']}?p=2026")
     # 6 this year against 22 the year before.
     assert "−73%" in page or "-73%" in page
     assert "chưa đủ để so sánh" not in page
@@ -162,9 +170,9 @@ def test_one_period_form_with_one_button_and_dates_as_text(app, tree):  # noqa: 
         assert 'name="from"' in period_form and 'placeholder="dd/mm/yyyy"' in period_form
 
 
-def test_a_range_is_read_as_day_month_year(app, tree):  # noqa: F811
+def test_a_range_is_read_as_day_month_year(app, added_up):  # noqa: F811
     client = signed_in(app, "tinh")
-    page = _page(client, f"/reports/{tree['P']}?p=range&from=01/01/2026&to=31/12/2026")
+    page = _page(client, f"/reports/{added_up['P']}?p=range&from=01/01/2026&to=31/12/2026")
     assert 'id="period">01/01/2026 – 31/12/2026<' in page
     assert re.search(
         r'id="total-activities">\s*<div class="label">[^<]*</div>\s*'
@@ -175,7 +183,7 @@ def test_a_range_is_read_as_day_month_year(app, tree):  # noqa: F811
     assert 'value="01/01/2026"' in page and 'value="31/12/2026"' in page
     # A bookmark from before (ISO dates, no p) still opens.
     assert 'id="period">01/01/2026 – 31/12/2026<' in _page(
-        client, f"/reports/{tree['P']}?from=2026-01-01&to=2026-12-31"
+        client, f"/reports/{added_up['P']}?from=2026-01-01&to=2026-12-31"
     )
 
 
@@ -216,7 +224,9 @@ def test_review_queue_sorts_by_date_both_ways(queue):
     client = signed_in(queue.app, "tinh")
 
     def titles(query: str) -> list[str]:
-        return [r[3].split(" ")[0] for r in body_rows(_page(client, "/review/" + query), "queue")]
+        page = _page(client, "/review/" + query)
+        title = [c.text for c in table(page, "queue")[0].rows[0]].index("Hoạt động")
+        return [r[title].split(" ")[0] for r in body_rows(page, "queue")]
 
     assert titles("?sort=date") == ["Sớm", "Giữa", "Muộn"]
     assert titles("?sort=date&dir=desc") == ["Muộn", "Giữa", "Sớm"]
