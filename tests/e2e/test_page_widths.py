@@ -94,6 +94,8 @@ def _pages(world) -> dict[str, tuple[str | None, str]]:
     }
 
 
+#: Tables whose rows become cards on a phone.
+CARDS_ON_A_PHONE = ("queue", "refused", "branches")
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
@@ -144,6 +146,15 @@ def test_no_page_scrolls_sideways(filled, live_server, browser, size):
             )
             if wide > 0:
                 failures.append(f"{name}: the page scrolls sideways by {wide}px")
+            # Lists read row by row on a phone are cards there: they do not scroll either.
+            if size == "phone":
+                for table_id in CARDS_ON_A_PHONE:
+                    inner = page.evaluate(
+                        f"() => {{ const t = document.getElementById('{table_id}');"
+                        " return t ? t.scrollWidth - t.clientWidth : 0; }"
+                    )
+                    if inner > 0:
+                        failures.append(f"{name}: #{table_id} scrolls sideways by {inner}px")
             # On a desktop nothing scrolls inside its card either; on a phone a wide table
             # may, but never the page.
             sticking = page.evaluate(OVERFLOWING) if size == "desktop" else []
