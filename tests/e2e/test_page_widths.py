@@ -95,7 +95,7 @@ def _pages(world) -> dict[str, tuple[str | None, str]]:
 
 
 #: Tables whose rows become cards on a phone.
-CARDS_ON_A_PHONE = ("queue", "refused", "branches")
+CARDS_ON_A_PHONE = ("queue", "refused", "branches", "nominations")
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
