@@ -300,3 +300,17 @@ def test_the_stylesheet_is_sent_compressed(app):
         headers={"Accept-Encoding": "gzip", "If-None-Match": resp.headers["ETag"]},
     )
     assert again.status_code == 304
+
+
+def test_links_that_keep_the_query_survive_any_parameter(app, branches):  # noqa: F811
+    """Sort and filter links repeat the page's query: a parameter named like the unit in
+    the path or like url_for's own options must not make them fail (a 500)."""
+    client = signed_in(app, "tinh")
+    hostile = "unit_id=9&_external=1&_scheme=ftp&_anchor=x&_method=POST&endpoint=x"
+    for url in (
+        f"/reports/{branches['P']}?p=2026&sort=name&{hostile}",
+        f"/reports/{branches['P']}/completeness?p=2026-10&only=missing&{hostile}",
+        f"/review/?sort=date&{hostile}",
+    ):
+        page = _page(client, url)
+        assert "ftp:" not in page and "#x" not in page, url
