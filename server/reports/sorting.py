@@ -17,6 +17,15 @@ from flask import request, url_for
 T = TypeVar("T")
 
 
+def kept_args(*dropped: str) -> dict[str, str]:
+    """The page's query, for a link to the same page: without ``dropped``, the path's own
+    arguments, or what ``url_for`` would read as its options (``_external``, ``_anchor``…;
+    ``endpoint``): a query may hold anything, and a link must not fail (a 500) or point
+    elsewhere because of it."""
+    taken = set(dropped) | set(request.view_args or {}) | {"endpoint", "values"}
+    return {k: v for k, v in request.args.items() if k not in taken and not k.startswith("_")}
+
+
 @dataclass(frozen=True)
 class Sorting:
     #: The column sorted by; None: the table's own order.
@@ -41,7 +50,7 @@ class Sorting:
     def href(self, key: str) -> str:
         """The heading's link: this page, sorted by ``key`` (turned round if it already is)."""
         desc = (not self.desc) if key == self.key else key in self.largest_first
-        args = {k: v for k, v in request.args.items() if k not in ("sort", "dir", "page")}
+        args = kept_args("sort", "dir", "page")
         args["sort"] = key
         if desc:
             args["dir"] = "desc"

@@ -190,7 +190,7 @@ def activity(activity_id: uuid.UUID):
 
 @bp.get("/")
 def index():
-    return redirect(url_for("reports.show", unit_id=g.user.unit_id, **request.args))
+    return redirect(url_for("reports.show", unit_id=g.user.unit_id, **sorting.kept_args()))
 
 
 @bp.get("/<int:unit_id>")
@@ -245,7 +245,7 @@ def completeness_page(unit_id: int):
     c = completeness(unit, period, _today(), within=g.user.unit_id)
     order = sorting.Sorting.from_request(sorting.BRANCH_KEYS, sorting.BRANCH_LARGEST_FIRST)
     missing_only = request.args.get("only") == "missing"
-    args = {k: v for k, v in request.args.items() if k != "only"}
+    args = sorting.kept_args("only")
     return render_template(
         "reports/completeness.html",
         unit=unit,
@@ -276,7 +276,7 @@ def schedule(unit_id: int):
         actions.set_schedule(unit, g.user, frequency=form.frequency.data, due_day=form.due_day.data)
         db.session.commit()
         flash("Đã lưu lịch báo cáo cho đơn vị và các đơn vị trực thuộc.", "ok")
-    return redirect(url_for("reports.completeness_page", unit_id=unit.id, **request.args))
+    return redirect(url_for("reports.completeness_page", unit_id=unit.id, **sorting.kept_args()))
 
 
 @bp.route("/<int:unit_id>/commendations", methods=["GET", "POST"])

@@ -36,7 +36,7 @@ from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
 from ..reports.export import Table, download
-from ..reports.sorting import Sorting
+from ..reports.sorting import Sorting, kept_args
 from ..search import matches
 from ..units.service import subtree_ids
 from .forms import DecisionForm, ReturnForm
@@ -155,7 +155,8 @@ def index():
         form=DecisionForm(),
         order=queue.order,
         parents=parents,
-        waiting_args={k: v for k, v in request.args.items() if k not in ("sort", "dir", "page")},
+        waiting_args=kept_args("sort", "dir", "page"),
+        query=kept_args("page"),
     )
 
 
@@ -248,7 +249,7 @@ def verify_many():
                 "chưa được xác nhận.",
                 "error",
             )
-    return redirect(url_for("review.index", **request.args))
+    return redirect(url_for("review.index", **kept_args()))
 
 
 #: An export holds at most this many rows (a queue longer than that needs filters).
