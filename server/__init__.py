@@ -59,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register_before_compression(app)
     compress.init_app(app)
 
-    from . import api, cli, errors, formatting, i18n, observability, pwa
+    from . import api, assets, cli, errors, formatting, i18n, observability, pwa
     from .auth import views as auth_views
     from .health import views as health_views
     from .people import views as people_views
@@ -76,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_views.bp)
     app.register_blueprint(report_views.bp)
     app.register_blueprint(pwa.bp)
+    assets.register(app)
     api.register(app)
     errors.register(app)
     formatting.register(app)

@@ -233,8 +233,8 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
         "COMPRESS_MIN_SIZE": 512,
         # flask-compress leaves a streamed file open when it compresses it, so streamed
         # answers go uncompressed: the field app's files are read into memory by
-        # server/pwa.py and compressed like any answer; the dashboard's stylesheet
-        # (server/static, 5 KB) is sent as it is, and revalidated by its ETag (304).
+        # server/pwa.py, the dashboard's stylesheet by server/assets.py, and compressed
+        # like any answer (revalidated by their ETag, 304).
         "COMPRESS_STREAMS": False,
         "COMPRESS_MIMETYPES": [
             "application/json",

@@ -71,7 +71,16 @@ def switches() -> list[dict[str, str]]:
     """Links to this page in the other languages. A page answering a form (a POST) cannot
     be asked for again, so those link to the home page instead."""
     if request.method == "GET" and request.endpoint:
-        args = {**request.view_args, **request.args.to_dict()}
+        # The query kept, but never what url_for reads as its own (``endpoint``,
+        # ``_external``…) or the path's arguments: a query may hold anything, and the
+        # link must not fail (a 500) or point elsewhere because of it.
+        path_args = request.view_args or {}
+        query = {
+            k: v
+            for k, v in request.args.items()
+            if k not in path_args and k not in ("endpoint", "values") and not k.startswith("_")
+        }
+        args = {**path_args, **query}
         make = lambda code: url_for(request.endpoint, **{**args, "lang": code})  # noqa: E731
     else:
         make = lambda code: url_for("auth.home", lang=code)  # noqa: E731

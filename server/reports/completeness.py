@@ -88,6 +88,8 @@ class BranchState:
     label: str
     #: The due date this branch is judged by: its nearest schedule at or above it.
     due: date | None = None
+    #: Its parent as the tree was at the period's end (branch names repeat).
+    parent: Unit | None = None
 
     @property
     def reported(self) -> bool:
@@ -100,6 +102,11 @@ class ChildRow:
     expected: int
     reported: int
     on_time: int
+
+    @property
+    def rate(self) -> int:
+        """The per cent of its branches that reported."""
+        return round(100 * self.reported / self.expected) if self.expected else 0
 
 
 @dataclass
@@ -225,6 +232,7 @@ def completeness(
             .group_by(User.unit_id)
         )
     }
+    parents = _parents(ids, end)
     states: list[BranchState] = []
     for uid, (branch, child_id) in branches.items():
         s, p = stats.get(uid), phones.get(uid)
@@ -241,7 +249,15 @@ def completeness(
         if branch_due != due:
             label = f"{label} (hạn {vn_date(branch_due)})"
         states.append(
-            BranchState(branch, child_id, state=state, label=label, due=branch_due, **facts)
+            BranchState(
+                branch,
+                child_id,
+                state=state,
+                label=label,
+                due=branch_due,
+                parent=parents.get(uid),
+                **facts,
+            )
         )
     # Not reported first, then by name: the page is a list of whom to call.
     states.sort(key=lambda b: (b.reported, b.unit.name_fold))
@@ -260,6 +276,19 @@ def completeness(
         row.on_time += b.state == "on_time"
     children = sorted(by_child.values(), key=lambda r: r.unit.name_fold)
     return Completeness(unit, period, schedule, due, states, children)
+
+
+def _parents(branch_ids: list[int], on: date) -> dict[int, Unit]:
+    """Each branch's parent as the tree was on ``on``, in one query."""
+    if not branch_ids:
+        return {}
+    up = aliased(UnitClosure)
+    rows = reader().execute(
+        select(up.descendant_id, Unit)
+        .join(Unit, Unit.id == up.ancestor_id)
+        .where(up.descendant_id.in_(branch_ids), up.distance == 1, _valid(up, on))
+    )
+    return {branch: parent for branch, parent in rows}
 
 
 def _due_days(branch_ids: list[int], on: date, default: int) -> dict[int, int]:

@@ -131,7 +131,7 @@ def _grid(doc: DocumentType, headers: list[str], rows: list[list[Any]], totals: 
 
 def _listing(doc: DocumentType, s: Summary, listing: tables.Listing) -> DocxTable:
     """A report's table as on the page and in its export (without its spread columns)."""
-    columns = [c for c in listing.spec.columns if c.spread is None]
+    columns = [c for c in listing.spec.exported if c.spread is None]
     rows = [[(c.sheet or c.value)(r) for c in columns] for r in listing.rows]
     totals = None
     if listing.has_total:

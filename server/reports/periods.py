@@ -21,6 +21,10 @@ MAX_DAYS = 366 * 10
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
+#: ``p`` for a range of days typed in the period form's two date fields.
+RANGE = "range"
+
+
 class PeriodError(ValueError):
     """A period that cannot be read; the message is Vietnamese, for the page."""
 
@@ -89,10 +93,23 @@ def phase(code: str, name: str, start: date, end: date) -> Period:
 
 
 def _date(text: str) -> date:
+    """A date as people write it here, dd/mm/yyyy (d/m/yyyy too), or ISO as older links
+    and the machine-written ranges of ``p`` carry it."""
     try:
-        return date.fromisoformat(text)
+        if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"Ngày không hợp lệ: {text}") from None
+        pass
+    raise PeriodError(f"Ngày không hợp lệ: {text} (viết theo ngày/tháng/năm, ví dụ 05/11/2026).")
+
+
+def between(start: str, end: str) -> Period:
+    """The range typed in the period form's two fields."""
+    if not (start and end):
+        raise PeriodError("Nhập cả ngày bắt đầu và ngày kết thúc (ngày/tháng/năm).")
+    return _within_years(_date(start), _date(end))
 
 
 def _within_years(start: date, end: date) -> Period:

@@ -11,108 +11,16 @@ and the two can never disagree on what a figure is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..formatting import vn_date, vn_datetime
 from ..models import NOMINATION_KINDS, STATUS_LABELS, UNIT_KIND_LABELS, Activity, Unit
-from . import quantities
+from .columns import Cell, Column, Listing, Spec, quantity_columns
 from .completeness import BranchState, Completeness
-from .export import Table
 from .service import Figures, Overview
 from .targets import Progress
-
-Cell = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class Column:
-    #: The heading in the export, in full.
-    header: str
-    #: The cell of one row.
-    value: Cell
-    #: The heading on the page; None: in the export only.
-    page: str | None = None
-    #: The cell of the totals row, from the report's total (blank when None).
-    total: Cell | None = None
-    #: A figure: right-aligned and written the Vietnamese way on the page.
-    num: bool = False
-    #: The page's macro for the cell (in ``reports/_table.html``) when not its value.
-    show: str | None = None
-    #: A CSS class of the page's cell.
-    css: str | None = None
-    #: The export's cell when the page's text is not what a sheet needs (a date as a
-    #: date, nothing as an empty cell); None: the same as the page's.
-    sheet: Cell | None = None
-    #: Export only: the columns this one becomes, made from the rows (one per quantity
-    #: that occurs, summable); the page shows it as one column.
-    spread: Callable[[Sequence[Any]], list[Column]] | None = None
-
-
-@dataclass(frozen=True)
-class Spec:
-    #: The export's ``table=`` name.
-    name: str
-    title: str
-    columns: tuple[Column, ...]
-    #: The page repeats the totals row under its table.
-    page_total: bool = False
-    #: What the page says when there are no rows (None: the page has no such case).
-    empty: str | None = None
-    #: A CSS class of a row on the page.
-    row_class: Cell | None = None
-
-    @property
-    def on_page(self) -> list[Column]:
-        return [c for c in self.columns if c.page is not None]
-
-
-@dataclass
-class Listing:
-    """A report's table: its spec, its rows and what its totals row is made of."""
-
-    spec: Spec
-    rows: Sequence[Any]
-    total: Any = None
-    has_total: bool = True
-
-    def totals(self) -> list[Any] | None:
-        if not self.has_total:
-            return None
-        return [c.total(self.total) if c.total else None for c in self.exported()]
-
-    def exported(self) -> list[Column]:
-        """The export's columns: every column, each spread one replaced by its parts."""
-        out: list[Column] = []
-        for c in self.spec.columns:
-            out.extend(c.spread(self.rows) if c.spread else [c])
-        return out
-
-    def table(self, unit_name: str, period_label: str) -> Table:
-        """The export's table."""
-        columns = self.exported()
-        return Table(
-            self.spec.title,
-            unit_name,
-            period_label,
-            [c.header for c in columns],
-            [[(c.sheet or c.value)(r) for c in columns] for r in self.rows],
-            self.totals(),
-        )
-
-
-def quantity_columns(amounts: Cell) -> Callable[[Sequence[Any]], list[Column]]:
-    """The export's columns of the quantities that occur in the rows (``amounts`` reads a
-    row's ``[(spec, amount)]``): see :func:`server.reports.quantities.occurring`."""
-
-    def spread(rows: Sequence[Any]) -> list[Column]:
-        return [
-            Column(header, read, total=total, num=True)
-            for header, read, total in quantities.occurring(rows, amounts)
-        ]
-
-    return spread
 
 
 def _activity_amounts(a: Activity) -> list[tuple[dict, Any]]:
@@ -135,6 +43,7 @@ def _figures(get: Cell, *, verified_on_page: bool = True) -> tuple[Column, ...]:
             page,
             lambda t: getattr(t, name),
             num=True,
+            sort=name,
         )
 
     return (
@@ -153,6 +62,11 @@ def _inactive(r: Any) -> str:
 # -- the overview's tables --------------------------------------------------------------
 
 
+def percent(part: float, whole: float) -> int | None:
+    """A whole percentage; None when there is nothing to divide by."""
+    return round(100 * part / whole) if whole else None
+
+
 @dataclass
 class Line:
     """A labelled row of figures: a unit below (linked on the page) or a pillar."""
@@ -160,14 +74,43 @@ class Line:
     label: str
     figures: Figures
     unit: Unit | None = None
+    #: Its share of the whole's activities, in per cent.
+    share: int | None = None
+
+    @property
+    def verified_rate(self) -> int | None:
+        """Of its activities, the per cent verified by a reviewer."""
+        return percent(self.figures.verified, self.figures.activities)
 
 
 UNITS = Spec(
     "units",
     "Tổng hợp theo đơn vị",
     (
-        Column("Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit"),
+        Column(
+            "Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit", sort="name"
+        ),
         *_figures(lambda r: r.figures),
+        Column(
+            "Tỷ trọng số hoạt động (%)",
+            lambda r: r.share,
+            "Tỷ trọng",
+            lambda t: 100 if t.activities else None,
+            num=True,
+            show="percent",
+            sort="share",
+            export=False,
+        ),
+        Column(
+            "Tỷ lệ đã xác nhận (%)",
+            lambda r: r.verified_rate,
+            "Tỷ lệ xác nhận",
+            lambda t: percent(t.verified, t.activities),
+            num=True,
+            show="percent",
+            sort="verified_rate",
+            export=False,
+        ),
     ),
     page_total=True,
     row_class=_inactive,
@@ -227,11 +170,18 @@ def direct(ov: Overview) -> Figures | None:
     return diff if ov.children and diff.activities else None
 
 
-def units(ov: Overview) -> Listing:
-    rows = [Line(r.unit.name, r.figures, r.unit) for r in ov.children]
+def units(ov: Overview, order: Callable[[list[Line]], list[Line]] | None = None) -> Listing:
+    """The units below, in ``order`` when given (the unit's own line stays last)."""
+    whole = ov.total.activities
+    rows = [
+        Line(r.unit.name, r.figures, r.unit, percent(r.figures.activities, whole))
+        for r in ov.children
+    ]
+    if order is not None:
+        rows = order(rows)
     own = direct(ov)
     if own is not None:
-        rows.append(Line(f"{ov.unit.name} (trực tiếp)", own))
+        rows.append(Line(f"{ov.unit.name} (trực tiếp)", own, None, percent(own.activities, whole)))
     return Listing(UNITS, rows, ov.total)
 
 
@@ -303,6 +253,15 @@ COMPLETENESS = Spec(
             "Chi đoàn",
             lambda c: f"{c.reported}/{c.expected} chi đoàn đã báo cáo, {c.on_time} đúng hạn",
             show="branch",
+            sort="name",
+        ),
+        # Branch names repeat across communes ("Chi đoàn thôn 1"): the parent tells them apart.
+        Column(
+            "Đơn vị cấp trên",
+            lambda b: b.parent.name if b.parent else "",
+            "Đơn vị cấp trên",
+            sort="parent",
+            export=False,
         ),
         Column(
             "Số hoạt động",
@@ -310,8 +269,15 @@ COMPLETENESS = Spec(
             "Hoạt động",
             lambda c: sum(b.activities for b in c.branches),
             num=True,
+            sort="activities",
         ),
-        Column("Tình trạng", lambda b: b.label, "Tình trạng", lambda c: f"Hạn: {vn_date(c.due)}"),
+        Column(
+            "Tình trạng",
+            lambda b: b.label,
+            "Tình trạng",
+            lambda c: f"Hạn: {vn_date(c.due)}",
+            sort="state",
+        ),
         Column(
             "Ghi trên điện thoại sớm nhất",
             lambda b: vn_datetime(b.first_typed),
@@ -328,6 +294,7 @@ COMPLETENESS = Spec(
             "Điện thoại đồng bộ lần cuối",
             css="nowrap",
             sheet=lambda b: b.last_sync,
+            sort="sync",
         ),
         Column(
             "Mục đang chờ gửi",

@@ -30,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.session import login_required
+from ..errors import ApiError
 from ..extensions import db
 from ..formatting import VIETNAM, vn_datetime
 from ..forms import flash_errors
@@ -46,7 +47,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import can_read_reports_of, can_review, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
-from . import actions, charts, periods, tables
+from . import actions, charts, periods, sorting, tables
 from .completeness import completeness, schedule_for
 from .export import download
 from .forms import NominationForm, ScheduleForm, TargetForm
@@ -83,11 +84,14 @@ def _phases() -> dict[str, tuple[str, date, date]]:
 
 
 def _period() -> tuple[Period | None, str | None]:
-    """The period asked for: ``p``, or a custom range from ``from``/``to``."""
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    text = f"{start}..{end}" if start and end else request.args.get("p")
+    """The period asked for: ``p``, or a range of days from ``from``/``to`` (written
+    dd/mm/yyyy, or ISO in older links) when ``p`` is ``range`` or absent (decision 178)."""
+    p = request.args.get("p", "").strip()
+    start, end = request.args.get("from", "").strip(), request.args.get("to", "").strip()
     try:
-        return periods.parse(text, today=_today(), phases=_phases()), None
+        if p == periods.RANGE or (not p and (start or end)):
+            return periods.between(start, end), None
+        return periods.parse(p, today=_today(), phases=_phases()), None
     except PeriodError as exc:
         return None, str(exc)
 
@@ -95,7 +99,9 @@ def _period() -> tuple[Period | None, str | None]:
 def _period_or_400() -> Period:
     period, error = _period()
     if period is None:
-        abort(400, error)
+        # The reason, not the page's generic "bad request": it is in Vietnamese (with its
+        # English where it has one), and the error page shows ``message`` (decision 183).
+        raise ApiError(400, "bad_request", error, message=error)
     return period
 
 
@@ -125,11 +131,16 @@ def _trend_period(period: Period) -> Period:
     return periods.span(date(start_year, start_month, 1), end)
 
 
+#: A change against the previous period is a percentage only when that period holds at
+#: least this many activities (decision 175): against a handful, "+1035 %" says nothing.
+MIN_PREVIOUS = 20
+
+
 def _change(now: int | Decimal, before: int | Decimal) -> str:
     if not before:
         return "—"
     pct = (Decimal(now) - Decimal(before)) * 100 / Decimal(before)
-    return f"{pct:+.0f}%"
+    return f"{pct:+.0f}%".replace("-", "−")
 
 
 def _lagging(w: Waiting | None) -> str | None:
@@ -183,7 +194,7 @@ def activity(activity_id: uuid.UUID):
 
 @bp.get("/")
 def index():
-    return redirect(url_for("reports.show", unit_id=g.user.unit_id, **request.args))
+    return redirect(url_for("reports.show", unit_id=g.user.unit_id, **sorting.kept_args()))
 
 
 @bp.get("/<int:unit_id>")
@@ -198,6 +209,7 @@ def show(unit_id: int):
     within = g.user.unit_id
     ov = overview(unit, period, _trend_period(period), within=within)
     items = activities_of(unit, period, within=within) if not ov.children else []
+    order = sorting.Sorting.from_request(sorting.UNIT_KEYS, sorting.UNIT_LARGEST_FIRST)
     return render_template(
         "reports/show.html",
         unit=unit,
@@ -207,8 +219,13 @@ def show(unit_id: int):
         previous=period.previous(),
         choices=choices,
         change=_change,
+        comparable=ov.previous.activities >= MIN_PREVIOUS,
+        min_previous=MIN_PREVIOUS,
         charts=charts.of(ov),
-        units=tables.units(ov),
+        units=tables.units(
+            ov, lambda rows: order.apply(rows, sorting.UNIT_KEYS, lambda r: r.unit.name_fold)
+        ),
+        order=order,
         pillars=tables.pillars(ov),
         types=tables.types(ov),
         activities=tables.activities(items),
@@ -230,12 +247,20 @@ def completeness_page(unit_id: int):
         return redirect(url_for("reports.completeness_page", unit_id=unit.id, p=default.code))
     period = _period_or_400()
     c = completeness(unit, period, _today(), within=g.user.unit_id)
+    order = sorting.Sorting.from_request(sorting.BRANCH_KEYS, sorting.BRANCH_LARGEST_FIRST)
+    missing_only = request.args.get("only") == "missing"
+    args = sorting.kept_args("only")
     return render_template(
         "reports/completeness.html",
         unit=unit,
         trail=_trail(unit),
         c=c,
         branches=tables.completeness(c),
+        groups=sorting.branch_groups(c, order, missing_only),
+        order=order,
+        missing_only=missing_only,
+        all_url=url_for("reports.completeness_page", unit_id=unit.id, **args),
+        missing_url=url_for("reports.completeness_page", unit_id=unit.id, **args, only="missing"),
         period=period,
         choices=periods.choices(_today(), _phases()),
         form=ScheduleForm(frequency=c.schedule.frequency, due_day=c.schedule.due_day),
@@ -255,7 +280,7 @@ def schedule(unit_id: int):
         actions.set_schedule(unit, g.user, frequency=form.frequency.data, due_day=form.due_day.data)
         db.session.commit()
         flash("Đã lưu lịch báo cáo cho đơn vị và các đơn vị trực thuộc.", "ok")
-    return redirect(url_for("reports.completeness_page", unit_id=unit.id, **request.args))
+    return redirect(url_for("reports.completeness_page", unit_id=unit.id, **sorting.kept_args()))
 
 
 @bp.route("/<int:unit_id>/commendations", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from ..inputs import bounded_int
 from ..models import STATUS_LABELS, Activity, ActivityStatus, ActivityType, Unit, User
 from ..policy import reviewable_unit_ids, reviews
 from ..reports.export import download
+from ..reports.sorting import Sorting, kept_args
 from ..search import matches
 from ..units.service import subtree_ids
 from .export import review_table
@@ -75,6 +76,8 @@ class Queue:
     q: str
     units: list[Unit]
     query: Any
+    #: ``sort=date`` (``dir=desc``: the latest first); None: the longest waiting first.
+    order: Sorting
 
 
 def _queue() -> Queue:
@@ -99,12 +102,15 @@ def _queue() -> Queue:
         query = query.where(Activity.type_id == type_id)
     if q:
         query = query.where(matches(Activity.search_fold, q))
-    query = query.options(joinedload(Activity.unit), joinedload(Activity.type)).order_by(
+    query = query.options(joinedload(Activity.unit), joinedload(Activity.type))
+    order = Sorting.from_request(["date"])
+    if order.key == "date":
+        day = Activity.starts_on.desc() if order.desc else Activity.starts_on
+        query = query.order_by(day, Activity.id)
+    else:
         # The longest waiting first: a branch should not wait weeks for an answer.
-        Activity.updated_at,
-        Activity.id,
-    )
-    return Queue(status, unit_id, type_id, q, units, query)
+        query = query.order_by(Activity.updated_at, Activity.id)
+    return Queue(status, unit_id, type_id, q, units, query, order)
 
 
 @bp.get("/")
@@ -123,6 +129,14 @@ def index():
     # A page past the last shows the last (a bookmark kept while the queue shrank).
     page = min(_int_arg("page") or 1, max(1, -(-total // PAGE)))
     activities = db.session.scalars(queue.query.offset((page - 1) * PAGE).limit(PAGE)).all()
+    # The commune (the branch's parent) beside the branch: branch names repeat.
+    parents = dict(
+        db.session.execute(
+            select(Unit.id, Unit.name).where(
+                Unit.id.in_({a.unit.parent_id for a in activities} - {None})
+            )
+        ).all()
+    )
     types = db.session.scalars(select(ActivityType).order_by(ActivityType.sort_order)).all()
     return render_template(
         "review/index.html",
@@ -138,6 +152,10 @@ def index():
         units=units,
         types=types,
         form=DecisionForm(),
+        order=queue.order,
+        parents=parents,
+        waiting_args=kept_args("sort", "dir", "page"),
+        query=kept_args("page"),
     )
 
 
@@ -230,7 +248,7 @@ def verify_many():
                 "chưa được xác nhận.",
                 "error",
             )
-    return redirect(url_for("review.index", **request.args))
+    return redirect(url_for("review.index", **kept_args()))
 
 
 #: An export holds at most this many rows (a queue longer than that needs filters).

@@ -47,12 +47,15 @@ def test_pick_a_period_drill_down_and_export(tree, totals_worker, live_server, b
         page.click("button[type=submit]")
         page.click("nav.nav >> text=Báo cáo")
         page.select_option("#p", label="Năm 2025")
-        page.click("text=Xem")
+        page.click("form.period button")
         assert page.inner_text("#period") == "Năm 2025"
         assert page.inner_text("#total-activities .value") == "2"
-        page.fill("#from", "2026-01-01")
-        page.fill("#to", "2026-12-31")
-        page.click("text=Xem khoảng này")
+        # One form: a range of days is one of the periods, its dates written dd/mm/yyyy.
+        page.select_option("#p", value="range")
+        page.fill("#from", "01/01/2026")
+        page.fill("#to", "31/12/2026")
+        page.click("form.period button")
+        assert page.inner_text("#period") == "01/01/2026 – 31/12/2026"
         assert page.inner_text("#total-activities .value") == "4"
         assert page.inner_text("#total-hours .value") == "44,5"
         assert page.locator("svg.chart rect").count() == 12 + 3 + 2  # months, pillars, types

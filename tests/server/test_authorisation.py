@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/static/<path:filename>"),
+    ("GET", "/favicon.ico"),  # the field app's icon, asked for before any sign-in
     ("POST", "/logout"),
     # The field app's shell: static files, the same for everyone; its data comes from the
     # API with a device token.
