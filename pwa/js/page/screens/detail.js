@@ -7,6 +7,8 @@ import { language, t } from "../i18n.js";
 import { showDate } from "../text.js";
 import { badge, button, discardButton, el, refileButton, refusal, typeName } from "../ui.js";
 
+const photos = () => import("../../photo/photos.js");
+
 function row(label, value) {
   return [el("dt", { text: label }), el("dd", { text: value === "" || value == null ? "—" : String(value) })];
 }
@@ -61,6 +63,7 @@ export async function detailScreen(app, id) {
           if (!confirm(t("confirm_delete", { title: rec.title }))) return;
           try {
             await queueDelete(rec);
+            await photos().then((m) => m.forgetActivity(rec.id)); // the server deletes their records too
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");
@@ -73,6 +76,9 @@ export async function detailScreen(app, id) {
       }),
     );
   }
-  parts.push(problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
+  // Evidence photos (js/photo/, loaded only now).
+  const photosBox = el("section", { id: "photos", class: "photo-box" });
+  photos().then((m) => m.mountPhotos(photosBox, app, { activityId: rec.id, editable: !rec._deleting && !movedAway(rec, app.reference) }));
+  parts.push(photosBox, problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
   return parts;
 }

@@ -58,6 +58,8 @@ function showErrors(form, errors) {
   return { first, loose };
 }
 
+const photos = () => import("../../photo/photos.js");
+
 export async function formScreen(app, id) {
   const lang = language();
   const reference = app.reference;
@@ -149,6 +151,9 @@ export async function formScreen(app, id) {
     };
   }
 
+  // Evidence photos (js/photo/, loaded only now): staged with the draft until the save.
+  const photosBox = el("section", { id: "photos", class: "photo-box" });
+  photos().then((m) => m.mountPhotos(photosBox, app, { draftKey }));
   const notice = el("p", { class: "notice", id: "form-notice", role: "status" });
   const alert = el("p", { class: "error", id: "form-error", role: "alert" });
   if (draft) notice.textContent = t("draft_restored");
@@ -171,10 +176,11 @@ export async function formScreen(app, id) {
     field("volunteer_hours", t("f_volunteer_hours"), inputs.volunteer_hours),
     quantitiesBox,
     field("description", t("f_description"), inputs.description),
+    photosBox,
     el("div", { class: "actions" },
       el("button", { type: "submit", id: "save", "data-status": "submitted", text: t("save_submit") }),
       el("button", { type: "submit", id: "save-draft", class: "secondary", "data-status": "draft", text: t("save_draft") }),
-      button(t("cancel"), { id: "cancel", class: "link", onclick: async () => { await store.deleteDraft(draftKey); app.go(existing ? `#/a/${existing.id}` : "#/"); } }),
+      button(t("cancel"), { id: "cancel", class: "link", onclick: async () => { await store.deleteDraft(draftKey); await photos().then((m) => m.discardStaged(draftKey)); app.go(existing ? `#/a/${existing.id}` : "#/"); } }),
     ),
   );
   if (existing && existing._rejected && existing._rejected.errors) showErrors(form, existing._rejected.errors);
@@ -225,6 +231,7 @@ export async function formScreen(app, id) {
       : null;
     if (changed && !changed.length) {
       await store.deleteDraft(draftKey);
+      await photos().then((m) => m.commitStaged(draftKey, recordId));
       app.go(`#/a/${recordId}`);
       return;
     }
@@ -236,6 +243,7 @@ export async function formScreen(app, id) {
     const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _server: server };
     try {
       await queueUpsert(local, changed, { draftKey });
+      await photos().then((m) => m.commitStaged(draftKey, recordId)); // queued after the activity
     } catch (err) {
       alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
       if (err instanceof store.StorageFull) app.storageFull();
