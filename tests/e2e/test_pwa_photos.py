@@ -5,81 +5,21 @@ version of the app kept; the photo code is not part of the first visit."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.photos import DB, attach, camera_photo, evidence, photo_bytes
 from tests.e2e.pwa import open_activity, ready, record_activity, sign_in, until
-
-DB = "import('/app/js/shared/db.js')"
-
-
-def camera_photo(path: Path, width: int = 4000, height: int = 3000, orientation: int = 6) -> Path:
-    """A camera-sized JPEG made now with Pillow: a scene of gradients and shapes (it
-    compresses like a photo, not like noise), stored sideways with the EXIF orientation
-    tag a phone held upright writes (6: turn 90° clockwise to show)."""
-    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    draw = ImageDraw.Draw(img)
-    for i in range(0, width, 250):
-        draw.ellipse((i, height // 4, i + 200, height // 4 + 200), fill=(200, 30 + i % 200, 40))
-    # A sensor's grain, which makes the camera's file a few MB.
-    img = Image.blend(img, Image.effect_noise((width, height), 40).convert("RGB"), 0.12)
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((0, 0, width // 8, height // 8), fill=(10, 120, 220))  # a mark in one corner
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    img.save(path, "JPEG", quality=92, exif=exif.tobytes())
-    return path
 
 
 @pytest.fixture
 def big_photo(tmp_path: Path) -> Path:
     return camera_photo(tmp_path / "IMG_0001.jpg")
-
-
-def evidence(page: Any) -> list[dict]:
-    return page.evaluate(f"{DB}.then(db => db.all('evidence'))")
-
-
-def photo_bytes(page: Any, id_: str) -> bytes | None:
-    """The bytes the phone keeps for upload, read out of IndexedDB."""
-    data = page.evaluate(
-        """async ([id]) => {
-            const db = await import('/app/js/shared/db.js');
-            const item = await db.get('photos', id);
-            if (!item) return null;
-            const bytes = new Uint8Array(await item.blob.arrayBuffer());
-            let s = '';
-            for (let i = 0; i < bytes.length; i += 1) s += String.fromCharCode(bytes[i]);
-            return btoa(s);
-        }""",
-        [id_],
-    )
-    return None if data is None else base64.b64decode(data)
-
-
-def thumbs_shown(page: Any) -> int:
-    return page.evaluate(
-        "[...document.querySelectorAll('#photo-list li[data-id] img')]"
-        ".filter(i => i.src.startsWith('data:image/') && i.naturalWidth > 0).length"
-    )
-
-
-def attach(page: Any, path: Path, expect: int) -> None:
-    page.set_input_files("#photo-gallery", str(path))
-    until(page, "n => document.querySelectorAll('#photo-list li[data-id]').length >= n", arg=expect)
-    until(
-        page,
-        "n => [...document.querySelectorAll('#photo-list li[data-id] img')]"
-        ".filter(i => i.src.startsWith('data:image/') && i.naturalWidth > 0).length >= n",
-        arg=expect,
-    )
 
 
 def test_photo_attached_offline_is_shrunk_kept_and_queued_after_its_activity(
