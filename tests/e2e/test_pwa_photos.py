@@ -102,6 +102,20 @@ def test_photo_attached_offline_is_shrunk_kept_and_queued_after_its_activity(
     second = [r for r in evidence(page) if r["id"] != rec["id"]][0]
     assert (second["width"], second["height"]) == (1200, 1600)
 
+    # Cài đặt: the space the waiting photos take; "only on Wi-Fi" kept; no sign-out while
+    # photos wait (it would wipe them).
+    page.click("nav a[href='#/settings']")
+    page.wait_for_selector("#photos-wifi-only")
+    waiting_text = page.inner_text("#photos-waiting")
+    assert waiting_text.startswith("2 ảnh chờ gửi") and "KB" in waiting_text
+    page.check("#photos-wifi-only")
+    until(page, f"{DB}.then(db => db.getMeta('photos_wifi_only'))")
+    page.reload()
+    page.wait_for_selector("#photos-wifi-only")
+    assert page.is_checked("#photos-wifi-only")
+    page.click("#sign-out")
+    assert "chưa gửi" in page.inner_text("#sign-out-message")
+
 
 def test_cancelled_form_drops_its_staged_photos_and_a_deleted_activity_its_photos(
     world, live_server, phone_page, big_photo

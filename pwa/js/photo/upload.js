@@ -107,6 +107,7 @@ async function uploadOne(item, rec, token, progress) {
   let offset = status.offset || 0;
   let blob = item.blob;
   let retried = false;
+  let mismatches = 0;
   let chunk = firstChunk();
   while (!status.complete) {
     progress(item.id, offset, blob.size);
@@ -116,10 +117,14 @@ async function uploadOne(item, rec, token, progress) {
       status = await request("PATCH", item.id, token, { offset, body: await piece.arrayBuffer() });
       chunk = nextChunk(chunk, Date.now() - started);
       offset = status.offset;
+      mismatches = 0;
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      if (err.code === "offset_mismatch" && Number.isInteger(err.body.offset)) {
-        offset = err.body.offset; // nothing was written: go on from what the server holds
+      // Nothing was written: go on from what the server holds (a chunk whose answer was
+      // lost). Not for ever: a server that keeps moving its offset is answered next sync.
+      if (err.code === "offset_mismatch" && Number.isInteger(err.body.offset) && mismatches < 3) {
+        mismatches += 1;
+        offset = err.body.offset;
         continue;
       }
       if (err.code === "hash_mismatch" && !retried) {
