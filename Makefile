@@ -92,6 +92,10 @@ replica-demo: install ## As root: a PostgreSQL primary and streaming standby of 
 bench-pwa: install browser ## Field app in Chromium: first-visit bytes, repeat visit, 2G start-up, 500-entry push (BENCH_ARGS=--quick)
 	$(BIN)/python bench/pwa_bench.py $(BENCH_ARGS)
 
+.PHONY: bench-photos
+bench-photos: install browser ## Field app: 20 photos uploaded on emulated 2G with one forced disconnect (BENCH_ARGS=--quick)
+	$(BIN)/python bench/photo_bench.py $(BENCH_ARGS)
+
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check server sync schemas tests bench
