@@ -182,3 +182,50 @@ def test_upload_cut_mid_way_resumes_from_the_acknowledged_offset(
     record, stored = on_server(world, rec["id"])
     assert record["stored"] is True and record["sha256"] == rec["sha256"]
     assert stored.size == (1200, 1600)
+
+
+def test_refused_photos_stay_on_the_phone_with_the_reason(world, live_server, phone_page, tmp_path):
+    """A file whose bytes no longer match its hash (damaged in the phone's store) is
+    refused by the server twice (the phone re-reads and checks before the second try);
+    a photo over the branch's quota is refused at push. Both stay on the phone, each with
+    its reason in Vietnamese."""
+    page = phone_page
+    ready(page, live_server)
+    sign_in(page, "hoa")
+    page.context.set_offline(True)
+    rec = new_activity_with_photo(page, "Ảnh hỏng", camera_photo(tmp_path / "a.jpg"))
+    # Damage one byte of the kept file, as a failing flash chip would.
+    page.evaluate(
+        """async ([id]) => {
+            const db = await import('/app/js/shared/db.js');
+            const item = await db.get('photos', id);
+            const bytes = new Uint8Array(await item.blob.arrayBuffer());
+            bytes[bytes.length >> 1] ^= 0xff;
+            const blob = new Blob([bytes], { type: item.blob.type });
+            await db.putAll({ photos: { ...item, blob } });
+        }""",
+        [rec["id"]],
+    )
+    patches: list[str] = []
+    page.on("request", lambda r: r.method == "PATCH" and patches.append(r.url))
+    page.context.set_offline(False)
+    until(page, f"{DB}.then(db => db.get('photos', '{rec['id']}')).then(p => p && p.problem)")
+    problem = page.evaluate(f"{DB}.then(db => db.get('photos', '{rec['id']}'))")["problem"]
+    assert problem["code"] == "hash_mismatch"
+    assert photo_bytes(page, rec["id"]) is not None  # kept
+    open_activity(page, "Ảnh hỏng")
+    page.wait_for_selector("#photo-list li[data-state=refused]")
+    assert "Ảnh bị hỏng khi gửi" in page.inner_text("#photo-list")
+    sent = len(patches)
+    sync_once(page)  # not sent again by itself: it would be refused again
+    assert len(patches) == sent
+
+    world.app.config["EVIDENCE_QUOTA_BYTES"] = 1
+    page.context.set_offline(True)
+    over = new_activity_with_photo(page, "Quá hạn mức", camera_photo(tmp_path / "b.jpg"))
+    page.context.set_offline(False)
+    until(page, f"{DB}.then(db => db.get('evidence', '{over['id']}')).then(r => r && r._rejected)")
+    open_activity(page, "Quá hạn mức")
+    page.wait_for_selector("#photo-list li[data-state=refused]")
+    assert "đã dùng hết dung lượng ảnh" in page.inner_text("#photo-list")
+    assert photo_bytes(page, over["id"]) is not None
