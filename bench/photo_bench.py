@@ -12,9 +12,9 @@ now, with a grain that survives shrinking: each becomes a file near 250 KB, the 
 of what the app makes) through the activity screen's gallery input, as a person does.
 Then the link becomes 2G (``pwa_bench.TWO_G``: 800 ms, 280 kbit/s down, 256 kbit/s up, by
 CDP on the page), the phone goes online and the app pushes the outbox and uploads the
-photos one at a time. When about half the bytes have been acknowledged the network is cut
-(``context.set_offline``) for 5 s, then restored; the app resumes from the server's
-offset at its next sync.
+photos one at a time. When about half the bytes have crossed the link the network is cut
+(CDP offline) for 5 s, then restored; the app resumes from the server's offset (on the
+``online`` event's sync, or its upload backoff).
 
 Printed: the photos' bytes (what the phone encoded), bytes up and down on the wire for the
 uploads and for everything, the number of chunks, the bytes the cut cost (sent but not
@@ -64,6 +64,7 @@ QUEUE_ONE = """async (e) => {
 }"""
 WAITING = f"{DB}.then(db => db.all('photos')).then(ps => ps.map(p => p.id))"
 EVIDENCE = f"{DB}.then(db => db.all('evidence'))"
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
 
 
 def n(x: float) -> str:
@@ -101,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         known = page.evaluate(READ_SESSION)
         [entry] = make_entries(1, known["unit_id"], known["types"], random.Random(14))
 
-        context.set_offline(True)
+        # Offline and 2G through one CDP session: Playwright's own offline switch would
+        # reset the link the page reports (navigator.connection), and the app sizes its
+        # chunks by it.
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", OFFLINE)
         until(page, "!navigator.onLine", 10)
         page.evaluate(QUEUE_ONE, entry)
         page.goto(f"{base}/app/#/a/{entry['id']}")
@@ -113,11 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         records = {r["id"]: r for r in page.evaluate(EVIDENCE)}
         total = sum(r["size"] for r in records.values())
 
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.emulateNetworkConditions", TWO_G.cdp())
         mark = wire.mark()
-        context.set_offline(False)
+        cdp.send("Network.emulateNetworkConditions", TWO_G.cdp())
         t0 = time.perf_counter()
         cut_at = None
         while True:
@@ -127,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             sent = sum(w.up for w in wire.since(mark) if "/upload" in w.line)
             if cut_at is None and sent >= total / 2:
                 cut_at = time.perf_counter() - t0
-                context.set_offline(True)
+                cdp.send("Network.emulateNetworkConditions", OFFLINE)
                 page.wait_for_timeout(5000)
-                context.set_offline(False)
+                cdp.send("Network.emulateNetworkConditions", TWO_G.cdp())
             if time.perf_counter() - t0 > 3600:
                 print("photos still waiting after an hour", file=sys.stderr)
                 return 1

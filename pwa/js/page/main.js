@@ -286,11 +286,11 @@ async function settle(outcome) {
 
 /**
  * After a sync that pushed the outbox: photos' bytes, one at a time (js/photo/upload.js,
- * loaded only when some wait). A failure is tried again after the next sync.
+ * loaded only when some wait). A cut is tried again after a backoff or the next sync.
  */
 async function uploadPhotos() {
   try {
-    if (await store.count("photos")) await (await import("../photo/upload.js")).uploadAll();
+    if (await store.count("photos")) await (await import("../photo/upload.js")).uploadSoon();
   } catch (err) {
     // Kept on the phone; said on the photos' screens.
   }

@@ -211,3 +211,25 @@ export async function uploadAll() {
   }
   return run();
 }
+
+let retryTimer = null;
+let failures = 0;
+
+/**
+ * `uploadAll`, and again later after a cut or a server error: 15 s doubling to 15 min,
+ * with jitter. A 2G link that drops and comes back often fires no `online` event, and
+ * the next sync may be minutes away; the photo goes on from the server's offset.
+ */
+export async function uploadSoon() {
+  clearTimeout(retryTimer);
+  const outcome = await uploadAll();
+  const problem = outcome.problem || {};
+  if (problem.code === "network" || problem.status >= 500) {
+    failures += 1;
+    const base = Math.min(15 * 60 * 1000, 15 * 1000 * 2 ** (failures - 1));
+    retryTimer = setTimeout(() => uploadSoon().catch(() => {}), Math.round(base * (0.5 + Math.random())));
+  } else if (outcome.ok) {
+    failures = 0;
+  }
+  return outcome;
+}
