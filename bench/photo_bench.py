@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         wire = WireTap(server.port)
         base = f"http://{HOST}:{wire.port}"
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        header = describe(browser.version)
+        header = describe(browser.version).replace("pwa_bench", "photo_bench", 1)
         context = browser.new_context(**PHONE, service_workers="allow")
         page = context.new_page()
         page.goto(base + "/app/")
