@@ -15,7 +15,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -58,9 +60,10 @@ class Storage(ABC):
     def size(self, key: str) -> int:
         """Bytes of the object; :class:`NotStored`."""
 
-    def keys(self, prefix: str = "") -> list[str]:
-        """Every key starting with ``prefix`` (reclaiming orphaned files)."""
-        raise NotImplementedError
+    @abstractmethod
+    def keys(self, prefix: str = "", older_than: float = 0) -> list[str]:
+        """Every key starting with ``prefix``, written at least ``older_than`` seconds
+        ago (reclaiming orphaned files leaves the ones being written alone)."""
 
 
 class LocalStorage(Storage):
@@ -107,13 +110,14 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             raise NotStored(key) from None
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def keys(self, prefix: str = "", older_than: float = 0) -> list[str]:
         if not self.root.is_dir():
             return []
+        before = time.time() - older_than
         found = (
             p.relative_to(self.root).as_posix()
             for p in self.root.rglob("*")
-            if p.is_file() and not p.name.startswith(".")
+            if p.is_file() and not p.name.startswith(".") and p.stat().st_mtime <= before
         )
         return sorted(k for k in found if k.startswith(prefix))
 
@@ -163,13 +167,18 @@ class S3Storage(Storage):
             raise NotStored(key)
         return int(head["ContentLength"])
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def keys(self, prefix: str = "", older_than: float = 0) -> list[str]:
         out: list[str] = []
+        before = datetime.now(UTC) - timedelta(seconds=older_than)
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix
         )
         for page in pages:
-            out += [o["Key"][len(self.prefix) :] for o in page.get("Contents", [])]
+            out += [
+                o["Key"][len(self.prefix) :]
+                for o in page.get("Contents", [])
+                if o["LastModified"] <= before
+            ]
         return sorted(out)
 
 

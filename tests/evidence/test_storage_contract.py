@@ -80,6 +80,8 @@ def test_keys_lists_by_prefix(storage):
         storage.put(key, io.BytesIO(key.encode()))
     assert storage.keys("img/") == ["img/a.jpg", "img/b.webp"]
     assert storage.keys() == ["img/a.jpg", "img/b.webp", "thumb/a.jpg"]
+    # Just written: not among the keys written at least an hour ago.
+    assert storage.keys("img/", older_than=3600) == []
 
 
 def test_a_big_object_streams_in_blocks_both_ways(storage):
