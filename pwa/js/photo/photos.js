@@ -44,6 +44,7 @@ const STRINGS = {
   image_too_large: ["Ảnh quá lớn với máy chủ (quá nhiều điểm ảnh). Ảnh vẫn được giữ.", "The picture is too large for the server (too many pixels). It is kept."],
   upload_too_large: ["Tệp gửi lớn hơn kích thước đã khai. Ảnh vẫn được giữ.", "More bytes than declared were sent. The photo is kept."],
   quota_exceeded: ["Chi đoàn đã dùng hết dung lượng ảnh trên máy chủ. Ảnh vẫn được giữ; hãy báo cán bộ phụ trách.", "The branch has used up its photo storage on the server. The photo is kept; tell your officer."],
+  activity_unknown: ["Máy chủ chưa có hoạt động của ảnh này (bị từ chối hoặc đã xoá). Ảnh vẫn được giữ; ảnh được gửi lại khi hoạt động được sửa và gửi lại.", "The server does not have this photo's activity (refused or deleted). The photo is kept, and sent again when the activity is fixed and resent."],
   not_found: ["Máy chủ không còn bản ghi của ảnh này (hoạt động đã bị xoá?). Ảnh vẫn được giữ.", "The server no longer has this photo's record (activity deleted?). The photo is kept."],
   failed: ["Không lưu được ảnh: {why}", "The photo could not be kept: {why}"],
   refused: ["Máy chủ từ chối ảnh: {why}", "The server refused the photo: {why}"],
