@@ -232,6 +232,7 @@ export async function formScreen(app, id) {
     if (changed && !changed.length) {
       await store.deleteDraft(draftKey);
       await photos().then((m) => m.commitStaged(draftKey, recordId));
+      app.saved(); // photos added with no other change still go now
       app.go(`#/a/${recordId}`);
       return;
     }
