@@ -165,3 +165,26 @@ def test_an_activity_deleted_by_resolving_a_conflict_takes_its_photos(world):
     assert resolved.status_code == 200 and resolved.get_json()["deleted"] is True
     changes = {(c["collection"], c["deleted"]) for c in lan.pull()["changes"]}
     assert ("evidence", True) in changes and ("activities", True) in changes
+
+
+def test_a_caption_edited_on_two_phones_is_a_conflict_the_branch_can_see_and_resolve(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    aid, eid, _ = _activity_and_photo(hoa, world.ids["b1"])
+    lan.sync_down()
+    for phone, caption in ((hoa, "Của Hoa"), (lan, "Của Lan")):
+        rec = record(aid, PHOTO, caption=caption)
+        answer = phone.push(
+            ev_mutation(phone, "upsert", eid, rec, base_version=1, changed=["caption"])
+        )
+    assert answer["results"][0]["status"] == "conflict"
+    listed = lan.client.get(
+        f"/api/v1/conflicts?record_id={eid}",
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {lan.token}"},
+    ).get_json()["conflicts"]
+    assert [(c["collection"], c["field"], c["client_value"]) for c in listed] == [
+        ("evidence", "caption", "Của Lan")
+    ]
+    resolved = lan.post(f"/api/v1/conflicts/{listed[0]['id']}/resolve", {"choice": "client"})
+    assert resolved.status_code == 200, resolved.get_json()
+    hoa.sync_down()
+    assert hoa.store[str(eid)]["caption"] == "Của Lan"
