@@ -54,7 +54,8 @@ def reencode(stream: BinaryIO) -> Encoded:
                 if img.format not in ACCEPTED:
                     raise Refused("not_an_image", f"{img.format} is not accepted")
                 width, height = img.size
-                if width * height > MAX_PIXELS or getattr(img, "n_frames", 1) > 1:
+                # An animation is kept as its first frame (the only one decoded).
+                if width * height > MAX_PIXELS:
                     raise Refused("image_too_large", f"{width}x{height} is over the limit")
                 img.load()
                 webp = img.format == "WEBP"

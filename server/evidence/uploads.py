@@ -211,13 +211,13 @@ def _complete(ev: Evidence) -> dict[str, Any]:
 RECLAIM_GRACE_SECONDS = 3600
 
 
-def reclaim(dry_run: bool = False) -> dict[str, int]:
+def reclaim(dry_run: bool = False, grace: float = RECLAIM_GRACE_SECONDS) -> dict[str, int]:
     """Remove stored files no live record points at, and partial uploads of records that
     are gone or complete. Safe while the app runs: files are listed first (only those
     older than the grace period), then the records read, so a file an upload is storing
     now is either too young to be listed or already named by its record."""
     store = storage()
-    keys = store.keys("img/", RECLAIM_GRACE_SECONDS) + store.keys("thumb/", RECLAIM_GRACE_SECONDS)
+    keys = store.keys("img/", grace) + store.keys("thumb/", grace)
     live = set()
     for key, thumb in db.session.execute(
         select(Evidence.stored_key, Evidence.thumb_key).where(

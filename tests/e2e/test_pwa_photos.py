@@ -114,7 +114,7 @@ def test_photo_attached_offline_is_shrunk_kept_and_queued_after_its_activity(
     page.wait_for_selector("#photos-wifi-only")
     assert page.is_checked("#photos-wifi-only")
     page.click("#sign-out")
-    assert "chưa gửi" in page.inner_text("#sign-out-message")
+    page.wait_for_selector("#sign-out-message:has-text('chưa gửi')")
 
 
 def test_cancelled_form_drops_its_staged_photos_and_a_deleted_activity_its_photos(

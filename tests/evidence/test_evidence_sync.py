@@ -138,3 +138,53 @@ def test_deleting_a_photo_is_a_tombstone_and_staff_of_another_commune_never_see_
     # Deleting it from another commune answers as for an id nobody has.
     result = xa.push(ev_mutation(xa, "delete", eid, base_version=2))["results"][0]
     assert result["version"] is None
+
+
+def test_an_activity_deleted_by_resolving_a_conflict_takes_its_photos(world):
+
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    aid, eid, _ = _activity_and_photo(hoa, world.ids["b1"])
+    lan.sync_down()
+    # Lan edits the activity; Hoa, not having seen that, deletes it: a kept conflict.
+    lan.push(
+        lan.mutation(
+            "upsert",
+            aid,
+            activity_record(world.ids["b1"], title="Sửa"),
+            base_version=1,
+            changed=["title"],
+        )
+    )
+    answer = hoa.push(hoa.mutation("delete", aid, base_version=1))["results"][0]
+    assert answer["status"] == "conflict"
+    conflict = hoa.client.get(
+        f"/api/v1/conflicts?record_id={aid}",
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {hoa.token}"},
+    ).get_json()["conflicts"][0]
+    resolved = hoa.post(f"/api/v1/conflicts/{conflict['id']}/resolve", {"choice": "client"})
+    assert resolved.status_code == 200 and resolved.get_json()["deleted"] is True
+    changes = {(c["collection"], c["deleted"]) for c in lan.pull()["changes"]}
+    assert ("evidence", True) in changes and ("activities", True) in changes
+
+
+def test_a_caption_edited_on_two_phones_is_a_conflict_the_branch_can_see_and_resolve(world):
+    hoa, lan = world.phone("hoa"), world.phone("lan")
+    aid, eid, _ = _activity_and_photo(hoa, world.ids["b1"])
+    lan.sync_down()
+    for phone, caption in ((hoa, "Của Hoa"), (lan, "Của Lan")):
+        rec = record(aid, PHOTO, caption=caption)
+        answer = phone.push(
+            ev_mutation(phone, "upsert", eid, rec, base_version=1, changed=["caption"])
+        )
+    assert answer["results"][0]["status"] == "conflict"
+    listed = lan.client.get(
+        f"/api/v1/conflicts?record_id={eid}",
+        headers={"Sodoan-Protocol": "1", "Authorization": f"Bearer {lan.token}"},
+    ).get_json()["conflicts"]
+    assert [(c["collection"], c["field"], c["client_value"]) for c in listed] == [
+        ("evidence", "caption", "Của Lan")
+    ]
+    resolved = lan.post(f"/api/v1/conflicts/{listed[0]['id']}/resolve", {"choice": "client"})
+    assert resolved.status_code == 200, resolved.get_json()
+    hoa.sync_down()
+    assert hoa.store[str(eid)]["caption"] == "Của Lan"

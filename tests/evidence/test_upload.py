@@ -236,3 +236,32 @@ def test_an_upload_before_the_record_was_pushed_is_not_found(world):
     hoa = world.phone("hoa")
     _refused(patch(hoa, uuid.uuid4(), 0, PHOTO[:CHUNK]), 404, "not_found")
     assert sha(PHOTO)  # the bytes stay on the phone until their record is acknowledged
+
+
+def test_reclaiming_removes_the_files_of_deleted_photos_and_keeps_shared_ones(world):
+    hoa, minh = world.phone("hoa"), world.phone("minh")
+    other = jpeg(300, 200, seed=7)
+    kept, shared = _made(hoa, world), _made(minh, world, unit="b2")
+    gone = _made(hoa, world, other)
+    for phone, eid, data in ((hoa, kept, PHOTO), (minh, shared, PHOTO), (hoa, gone, other)):
+        upload(phone, eid, data)
+    partial = _made(hoa, world, jpeg(200, 100, seed=8))
+    assert patch(hoa, partial, 0, b"\xff\xd8").status_code == 200
+    # The photos of one record and one partial upload lose their records.
+    hoa.push(ev_mutation(hoa, "delete", gone, base_version=2))
+    hoa.push(ev_mutation(hoa, "delete", partial, base_version=1))
+    assert len(_files(world, "img")) == 2
+    runner = world.app.test_cli_runner()
+    young = runner.invoke(args=["reclaim-evidence"])  # the files are too young yet
+    assert "removed 0 stored file(s) and 1 partial upload(s)" in young.output
+    dry = runner.invoke(args=["reclaim-evidence", "--grace-seconds", "0", "--dry-run"])
+    assert "would remove 2 stored file(s)" in dry.output and len(_files(world, "img")) == 2
+    done = runner.invoke(args=["reclaim-evidence", "--grace-seconds", "0"])
+    assert "removed 2 stored file(s)" in done.output, done.output
+    # The file the two branches share stays, and is still served.
+    assert len(_files(world, "img")) == 1 and len(_files(world, "thumb")) == 1
+    for phone, eid in ((hoa, kept), (minh, shared)):
+        resp = phone.client.get(f"/api/v1/evidence/{eid}/file", headers=headers(phone))
+        assert resp.status_code == 200
+    uploads = Path(world.app.config["EVIDENCE_UPLOAD_DIR"])
+    assert list(uploads.glob("*.part")) == []
