@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -72,6 +73,14 @@ def n(x: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    work = Path(tempfile.mkdtemp(prefix="sodoan_photo_bench_"))
+    try:
+        return bench(work, argv)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(work: Path, argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 photos")
@@ -80,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    work = Path(tempfile.mkdtemp(prefix="sodoan_photo_bench_"))
     os.environ["EVIDENCE_DIR"] = str(work / "evidence")
     os.environ["EVIDENCE_UPLOAD_DIR"] = str(work / "uploads")
     print(f"making {count} camera photos (4000×3000) with Pillow…", flush=True)
