@@ -105,6 +105,9 @@ messages: install ## Extract the strings into messages.pot and update both .po f
 
 translations: install ## Compile the .po files into .mo (the app also does it at start)
 	$(BABEL) compile --statistics -d server/translations
+.PHONY: bench-photos
+bench-photos: install browser ## Field app: 20 photos uploaded on emulated 2G with one forced disconnect (BENCH_ARGS=--quick)
+	$(BIN)/python bench/photo_bench.py $(BENCH_ARGS)
 
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .

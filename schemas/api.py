@@ -69,8 +69,8 @@ class Deactivated(Schema):
 
 
 class Record(Schema):
-    """An activity as the server sends it (PROTOCOL §6): its fields only, never its id or
-    version, which are the change's."""
+    """An activity (PROTOCOL §6) or an evidence record (§9) as the server sends it: its
+    fields only, never its id or version, which are the change's."""
 
     class Meta:
         unknown = INCLUDE
@@ -92,6 +92,19 @@ class Record(Schema):
     recorded_at_suspect = fields.Boolean()
     created_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime(allow_none=True)
+    # Evidence (§9).
+    activity_id = fields.UUID()
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    captured_at = fields.AwareDateTime(allow_none=True)
+    caption = fields.String()
+    stored = fields.Boolean()
+    stored_size = fields.Integer(allow_none=True)
+    stored_width = fields.Integer(allow_none=True)
+    stored_height = fields.Integer(allow_none=True)
 
 
 class Problem(Schema):
@@ -190,3 +203,15 @@ class Resolved(Schema):
     record_id = fields.UUID(required=True)
     version = fields.Integer(required=True, allow_none=True)
     deleted = fields.Boolean(required=True)
+
+
+class UploadState(Schema):
+    """Where an evidence photo's upload stands (PROTOCOL §9)."""
+
+    offset = fields.Integer(
+        required=True, metadata={"description": "bytes held and acknowledged: resume here"}
+    )
+    size = fields.Integer(required=True)
+    complete = fields.Boolean(
+        required=True, metadata={"description": "verified and stored: the phone may let go"}
+    )

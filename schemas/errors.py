@@ -46,6 +46,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Số người tham gia không hợp lý",
         "The number of participants is implausible",
     ),
+    "not_lowercase_hex": (
+        "Phải là 64 chữ số thập lục phân viết thường",
+        "Must be 64 lowercase hexadecimal digits",
+    ),
+    "immutable": ("Không được thay đổi sau khi tạo", "May not change after the record is made"),
     # Sync: why one mutation was not applied.
     "validation_failed": ("Dữ liệu chưa hợp lệ, vui lòng sửa lại", "The record is not valid"),
     "unknown_collection": ("Loại dữ liệu không được hỗ trợ", "Unknown collection"),
@@ -73,6 +78,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_in_future": (
         "Ngày hoạt động không được sau hôm nay quá {days} ngày",
         "The activity date may not be more than {days} days ahead",
+    ),
+    # Evidence photos (PROTOCOL §9).
+    "activity_unknown": (
+        "Hoạt động của ảnh không tồn tại hoặc đã bị xoá",
+        "The photo's activity does not exist or was deleted",
+    ),
+    "quota_exceeded": (
+        "Chi đoàn đã dùng hết dung lượng lưu ảnh ({quota_mb} MB); ảnh vẫn được giữ trên máy",
+        "The branch's photo storage is full ({quota_mb} MB); the photo stays on the phone",
     ),
 }
 

@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import api, assets, cli, errors, formatting, i18n, observability, pwa
     from .auth import views as auth_views
+    from .evidence import views as evidence_views
     from .health import views as health_views
     from .people import views as people_views
     from .reports import views as report_views
@@ -75,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(unit_views.bp)
     app.register_blueprint(review_views.bp)
     app.register_blueprint(report_views.bp)
+    evidence_views.register(app)
     app.register_blueprint(pwa.bp)
     assets.register(app)
     api.register(app)

@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mark_restored_command)
     app.cli.add_command(prune_sync_log_command)
     app.cli.add_command(maintenance_command)
+    app.cli.add_command(reclaim_evidence_command)
     app.cli.add_command(worker.command)
 
 
@@ -155,6 +156,25 @@ def purge_tombstones_command(days: int | None) -> None:
     is older download their scope again. No row is deleted: deleted ids are kept for
     good, so an old edit cannot bring one back (decision 47)."""
     _purge_tombstones(days)
+
+
+@click.command("reclaim-evidence")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
+@click.option(
+    "--grace-seconds",
+    type=int,
+    default=3600,
+    help="Leave stored files younger than this (an upload in progress; default 3600).",
+)
+@with_appcontext
+def reclaim_evidence_command(dry_run: bool, grace_seconds: int) -> None:
+    """Remove photo files no live evidence record names (their records or activities were
+    deleted) and partial uploads of records deleted or complete (docs/OPERATIONS.md)."""
+    from .evidence.uploads import reclaim
+
+    done = reclaim(dry_run=dry_run, grace=grace_seconds)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {done['files']} stored file(s) and {done['partials']} partial upload(s)")
 
 
 @click.command("prune-sync-log")

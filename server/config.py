@@ -161,6 +161,33 @@ def check_database_limits(limits: dict[str, Any]) -> None:
         )
 
 
+def evidence_settings(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
+    """Where evidence photos are kept (docs/OPERATIONS.md, "Evidence photos"): a directory
+    under ``instance/`` by default, or an S3-compatible bucket. The bucket's keys come from
+    the environment only, never from a file in the repository."""
+    kind = environ.get("EVIDENCE_STORAGE", "local").strip().lower()
+    if kind not in ("local", "s3"):
+        raise ConfigError(f"EVIDENCE_STORAGE phải là local hoặc s3 / must be local or s3: {kind}")
+    bucket = environ.get("EVIDENCE_S3_BUCKET", "").strip()
+    if kind == "s3" and not bucket:
+        raise ConfigError("EVIDENCE_S3_BUCKET chưa được đặt / is required with EVIDENCE_STORAGE=s3")
+    return {
+        "EVIDENCE_STORAGE": kind,
+        "EVIDENCE_DIR": environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
+        # Uploads in progress: appended chunk by chunk, fsynced, on local disk in any case.
+        "EVIDENCE_UPLOAD_DIR": environ.get("EVIDENCE_UPLOAD_DIR")
+        or str(instance_path / "evidence-uploads"),
+        "EVIDENCE_S3_ENDPOINT_URL": environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+        "EVIDENCE_S3_BUCKET": bucket,
+        "EVIDENCE_S3_PREFIX": environ.get("EVIDENCE_S3_PREFIX", ""),
+        "EVIDENCE_S3_REGION": environ.get("EVIDENCE_S3_REGION") or "us-east-1",
+        "EVIDENCE_S3_ACCESS_KEY_ID": environ.get("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+        "EVIDENCE_S3_SECRET_ACCESS_KEY": environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+        # Per branch: stored sizes plus the declared sizes of uploads still to come.
+        "EVIDENCE_QUOTA_BYTES": _positive_int(environ, "EVIDENCE_QUOTA_BYTES", 500 * 1024 * 1024),
+    }
+
+
 def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping; raises :class:`ConfigError` on unsafe settings."""
     for name, instead in RETIRED.items():
@@ -222,6 +249,7 @@ def from_environment(environ: dict[str, str], instance_path: Path) -> dict[str, 
             if (raw := environ.get("REPORTS_DATABASE_URL", "").strip())
             else None
         ),
+        **evidence_settings(environ, instance_path),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -60,6 +60,15 @@ MESSAGES: dict[str, str] = {
     "conflict_resolved": "Xung đột này đã được giải quyết",
     "validation_failed": "Dữ liệu chưa hợp lệ, vui lòng sửa lại",
     "user_inactive": "Tài khoản đã bị khoá",
+    # Evidence photos (§9).
+    "offset_mismatch": "Vị trí tải lên không khớp với máy chủ; tiếp tục từ vị trí máy chủ báo",
+    "bad_offset": "Thiếu hoặc sai tiêu đề Upload-Offset",
+    "unsupported_media_type": "Kiểu dữ liệu tải lên không được hỗ trợ",
+    "hash_mismatch": "Ảnh nhận được không khớp mã kiểm tra; ảnh vẫn được giữ trên máy",
+    "not_an_image": "Tệp không phải ảnh JPEG, PNG hoặc WebP; ảnh vẫn được giữ trên máy",
+    "image_too_large": "Ảnh quá lớn (quá 40 triệu điểm ảnh); ảnh vẫn được giữ trên máy",
+    "upload_too_large": "Dữ liệu gửi lên nhiều hơn kích thước ảnh đã khai báo",
+    "quota_exceeded": "Chi đoàn đã dùng hết dung lượng lưu ảnh; ảnh vẫn được giữ trên máy",
     # HTTP's own errors: the pages' refusals, and what the web framework refuses before
     # any of the app's code runs (an unknown path, a wrong method, an oversized body).
     "bad_request": "Yêu cầu không hợp lệ",

@@ -106,9 +106,23 @@ def database_uri(backend: Backend) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_uri: str) -> Iterator[Flask]:
+def evidence_config(tmp_path: Path) -> dict[str, object]:
+    """Where a test app keeps evidence photos: its own temporary directories."""
+    return {
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "EVIDENCE_UPLOAD_DIR": str(tmp_path / "evidence-uploads"),
+    }
+
+
+@pytest.fixture
+def app(database_uri: str, evidence_config: dict[str, object]) -> Iterator[Flask]:
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "WTF_CSRF_ENABLED": False}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "WTF_CSRF_ENABLED": False,
+            **evidence_config,
+        }
     )
     yield app
     with app.app_context():

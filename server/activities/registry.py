@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from sync.collection import Registry
 
+from ..evidence.collection import EvidenceCollection
 from .sync import ActivityCollection
 
 
 def sync_registry() -> Registry:
     registry = Registry()
-    registry.register(ActivityCollection())
+    activities = ActivityCollection()
+    evidence = EvidenceCollection(activities)
+    # Evidence names activities of the same batch; a deleted activity takes its photos.
+    activities.evidence = evidence
+    registry.register(activities)
+    registry.register(evidence)
     return registry
 
 

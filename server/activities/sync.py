@@ -14,6 +14,7 @@ from schemas.catalogue import TypeSpec
 from schemas.errors import problem
 from sync.collection import Collection, Loaded
 
+from ..evidence.collection import tombstone_evidence_of
 from ..extensions import db
 from ..models import Activity, ActivityStatus, ActivityType, Unit, User
 from ..models.types import utcnow
@@ -43,6 +44,11 @@ class ActivityCollection(Collection):
         self._schema: ActivitySchema | None = None
         self._id_by_code: dict[str, int] = {}
         self._code_by_id: dict[int, str] = {}
+        # Activities this request created, by id → branch (evidence of the same batch
+        # names them before they reach the database).
+        self.made_in_batch: dict[Any, int] = {}
+        # The request's evidence collection, told of deletes (its records go too).
+        self.evidence: Any = None
 
     # The catalogue is read once per request (collections are made per request).
     def _catalogue(self) -> dict[str, TypeSpec]:
@@ -123,7 +129,14 @@ class ActivityCollection(Collection):
             else:
                 setattr(obj, name, values[name])
         now = utcnow()
+        if not values and obj.deleted_at is not None:
+            # A delete (by a device, or staff resolving a conflict): its photos go too.
+            if self.evidence is not None:
+                self.evidence.activity_deleted(obj.id, obj.deleted_at)
+            else:
+                tombstone_evidence_of(obj.id, obj.deleted_at)
         if created:
+            self.made_in_batch[obj.id] = obj.unit_id
             obj.created_by_id = actor.id
             obj.created_at = now
             recorded = values.get("recorded_at")

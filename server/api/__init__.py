@@ -9,7 +9,16 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Routes and handlers attach themselves to ``bp`` when imported.
-from . import compression, conflicts, devices, openapi, protocol, sync, users  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    compression,
+    conflicts,
+    devices,
+    evidence,
+    openapi,
+    protocol,
+    sync,
+    users,
+)
 
 
 def register(app: Flask) -> None:

@@ -17,6 +17,7 @@ from ..database import begin_writing
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Activity, User
+from ..models.evidence import Evidence
 from ..models.types import utcnow
 from ..policy import can_write_activities_of, visible_unit_ids
 from . import bp
@@ -42,15 +43,20 @@ def _senders(rows) -> dict[str, User]:
 @bp.get("/conflicts")
 @device_required
 def list_conflicts():
-    """Open conflicts of activities the user may see (author's branch, reviewer's subtree)."""
+    """Open conflicts of the records the user may see (author's branch, reviewer's
+    subtree): activities and their evidence photos (a caption edited on two phones)."""
     user = current_user()
-    records = select(Activity.id).where(Activity.unit_id.in_(visible_unit_ids(user)))
+    activities = select(Activity.id).where(Activity.unit_id.in_(visible_unit_ids(user)))
+    photos = select(Evidence.id).where(Evidence.unit_id.in_(visible_unit_ids(user)))
     wanted = request.args.get("record_id")
     if wanted is not None:  # given, even empty: a UUID or 400 (PROTOCOL §4)
         try:
-            records = records.where(Activity.id == uuid.UUID(wanted))
+            record_id = uuid.UUID(wanted)
         except ValueError:
             raise ApiError(400, "invalid_request", "record_id is not a UUID") from None
+        activities = activities.where(Activity.id == record_id)
+        photos = photos.where(Evidence.id == record_id)
+    records = activities.union_all(photos)
     rows = db.session.execute(open_conflicts(records).limit(500)).all()
     senders = _senders(rows)
     mine = actor_key(user.id)
@@ -114,7 +120,8 @@ def resolve_conflict(conflict_id: uuid.UUID):
     begin_writing(db.session())  # read, then written: queue for the write lock first
     user = current_user()
     target = conflict_target(db.session(), conflict_id)
-    record = db.session.get(Activity, target[1]) if target else None
+    model = Evidence if target and target[0] == "evidence" else Activity
+    record = db.session.get(model, target[1]) if target else None
     if record is None or not can_write_activities_of(user, record.unit_id):
         raise ApiError(404, "not_found", "No such conflict")
     try:

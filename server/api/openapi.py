@@ -20,6 +20,7 @@ from marshmallow import Schema
 
 from schemas import api as answers
 from schemas import fields as f
+from schemas.evidence import MAX_CHUNK
 from schemas.sync import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
@@ -56,6 +57,12 @@ class Operation:
     token: bool = True
     refusals: dict[int, list[str]] = field(default_factory=dict)
     query: list[dict[str, Any]] = field(default_factory=list)
+    #: Request headers beyond the protocol's (an upload's ``Upload-Offset``).
+    headers: list[dict[str, Any]] = field(default_factory=list)
+    #: A body that is not JSON: its content by media type (an upload chunk).
+    raw_body: dict[str, Any] | None = None
+    #: A success that is not JSON: its content by media type (an image).
+    ok_content: dict[str, Any] | None = None
 
     def codes(self) -> dict[int, list[str]]:
         """Status → the codes it may carry: this operation's, and those every request
@@ -69,7 +76,68 @@ class Operation:
         return dict(sorted(out.items()))
 
 
-#: Every route of the API (PROTOCOL §2–§7), in the order PROTOCOL.md tells them.
+def evidence_operations() -> list[Operation]:
+    """The upload and file routes of evidence photos (§9)."""
+    image = {
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "image/webp": {"schema": {"type": "string", "format": "binary"}},
+    }
+    chunk = {
+        "application/offset+octet-stream": {
+            "schema": {"type": "string", "format": "binary", "maxLength": MAX_CHUNK}
+        }
+    }
+    offset = {
+        "name": "Upload-Offset",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+        "description": "The server's offset, where this chunk starts (§9)",
+    }
+    return [
+        Operation(
+            "get",
+            "/evidence/{evidence_id}/upload",
+            "Where a photo's upload stands (§9)",
+            (200, answers.UploadState),
+            refusals={404: ["not_found"]},
+        ),
+        Operation(
+            "patch",
+            "/evidence/{evidence_id}/upload",
+            "The next chunk of a photo's bytes (§9)",
+            (200, answers.UploadState),
+            headers=[offset],
+            raw_body=chunk,
+            refusals={
+                400: ["bad_offset", "bad_request"],
+                404: ["not_found"],
+                409: ["offset_mismatch", "quota_exceeded"],
+                413: ["body_too_large"],
+                415: ["unsupported_media_type", "unsupported_encoding"],
+                422: ["hash_mismatch", "not_an_image", "image_too_large", "upload_too_large"],
+            },
+        ),
+        Operation(
+            "get",
+            "/evidence/{evidence_id}/file",
+            "The server's re-encoded photo (§9)",
+            (200, answers.UploadState),
+            refusals={404: ["not_found"]},
+            ok_content=image,
+        ),
+        Operation(
+            "get",
+            "/evidence/{evidence_id}/thumb",
+            "The photo's thumbnail, 320 px on its longest side (§9)",
+            (200, answers.UploadState),
+            refusals={404: ["not_found"]},
+            ok_content=image,
+        ),
+    ]
+
+
+#: Every route of the API (PROTOCOL §2–§7, §9), in the order PROTOCOL.md tells them.
 OPERATIONS = [
     Operation(
         "post",
@@ -169,12 +237,14 @@ OPERATIONS = [
         (200, answers.Deactivated),
         refusals={404: ["not_found"]},
     ),
+    *evidence_operations(),
 ]
 
 _PATH_PARAMETERS = {
     "conflict_id": {"type": "string", "format": "uuid"},
     "device_id": {"type": "string", "format": "uuid"},
     "user_id": {"type": "integer", "minimum": 1, "maximum": f.MAX_INT},
+    "evidence_id": {"type": "string", "format": "uuid"},
 }
 
 
@@ -211,6 +281,7 @@ def _operation(op: Operation) -> dict[str, Any]:
             "description": "The protocol version (§1); anything else answers 426",
         },
         *op.query,
+        *op.headers,
     ]
     for name, schema in _PATH_PARAMETERS.items():
         if "{" + name + "}" in op.path:
@@ -218,9 +289,11 @@ def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(status): {
             "description": "Done",
-            "content": {"application/json": {"schema": _name(ok)}},
+            "content": op.ok_content or {"application/json": {"schema": _name(ok)}},
         }
     }
+    if op.ok_content is not None:
+        responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
     for code_status, codes in op.codes().items():
         responses[str(code_status)] = {
             "description": ", ".join(codes),
@@ -247,6 +320,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _name(op.body)}},
         }
+    if op.raw_body is not None:
+        out["requestBody"] = {"required": True, "content": op.raw_body}
     return out
 
 

@@ -3,6 +3,7 @@
 from .activities import STATUS_LABELS, Activity, ActivityStatus
 from .audit import AuditEvent, EnrolmentCode
 from .commendation import NOMINATION_KINDS, Nomination, nomination_activities
+from .evidence import Evidence
 from .movement import ActivityType, Phase, Pillar
 from .people import ROLE_LABELS, Device, Role, User, normalise_username
 from .reports import (
@@ -33,6 +34,7 @@ __all__ = [
     "ActivityType",
     "AuditEvent",
     "EnrolmentCode",
+    "Evidence",
     "Device",
     "Phase",
     "Pillar",

@@ -27,7 +27,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from server.api.openapi import build
+from tests.evidence.photos import ev_mutation, jpeg, record, upload
 from tests.world import activity_record
+
+PHOTO = jpeg(64, 48)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 CHECKS = [
@@ -49,7 +52,14 @@ def signed_in(world):
     phone.push(
         phone.mutation("upsert", uuid.uuid4(), activity_record(world.ids["b1"])),
     )
-    return {"phone": phone, "world": world, "next_n": phone.next_n}
+    # A stored evidence photo of the branch, which staff may read (PROTOCOL §9).
+    member, aid, eid = world.phone("hoa"), uuid.uuid4(), uuid.uuid4()
+    member.push(
+        member.mutation("upsert", aid, activity_record(world.ids["b1"])),
+        ev_mutation(member, "upsert", eid, record(aid, PHOTO, width=64, height=48)),
+    )
+    upload(member, eid, PHOTO)
+    return {"phone": phone, "world": world, "next_n": phone.next_n, "evidence_id": str(eid)}
 
 
 # The description as the server serves it (tests/api/test_openapi.py checks they are the
@@ -62,11 +72,23 @@ schema = schemathesis.openapi.from_dict(
 )
 
 
+@schemathesis.serializer("application/offset+octet-stream")
+def _chunk(ctx, value) -> bytes:
+    """An evidence upload's body is raw bytes (PROTOCOL §9); a value of another type (a
+    negative case) is sent as its text."""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "replace")
+
+
 def _aimed(case, state) -> None:
     """Point a generated body at this device, numbered where its outbox stands: a random
-    ``device_id`` would only ever meet ``403 device_mismatch``."""
+    ``device_id`` would only ever meet ``403 device_mismatch``; and a photo's path at the
+    stored one, which a random id would only ever meet as ``404 not_found``."""
     if case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE:
         return  # made invalid on purpose: "repairing" it would hide what it tests
+    if case.path_parameters and "evidence_id" in case.path_parameters:
+        case.path_parameters["evidence_id"] = state["evidence_id"]
     body = case.body
     if not isinstance(body, dict) or "device_id" not in body:
         return

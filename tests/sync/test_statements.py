@@ -48,20 +48,21 @@ def test_a_pull_page_reads_token_scope_counter_and_records_once(world):
         page = lan.pull(cursor=first["cursor"], limit=2, reference=reference)
     assert page["has_more"] and len(page["changes"]) == 2 and "reference" not in page
     # The device with its user, the scope's units, the change counter (with the token of
-    # the cursor's change), the records, and the token of the change the new cursor points
-    # at (a page that ends before the last change only).
-    assert len(middle) == 5, middle
+    # the cursor's change), the records (one query per collection: activities, evidence),
+    # and the token of the change the new cursor points at (a page that ends before the
+    # last change only).
+    assert len(middle) == 6, middle
     with statements(world.app) as last:
         page = lan.pull(cursor=page["cursor"], limit=2, reference=reference)
     assert not page["has_more"] and "reference" not in page
     # The same, and the reference data to check its hash: units, pillars, types, phases.
-    assert len(last) == 8, last
+    assert len(last) == 9, last
     with statements(world.app) as idle:
         again = lan.pull(cursor=page["cursor"], limit=2, reference=reference)
     assert again["changes"] == [] and again["cursor"] == page["cursor"]
-    # An idle poll: the device, the scope, the counter with both tokens, the records (none),
-    # and the reference data checked on the last page.
-    assert len(idle) == 8, idle
+    # An idle poll: the device, the scope, the counter with both tokens, the records (none,
+    # one query per collection), and the reference data checked on the last page.
+    assert len(idle) == 9, idle
 
 
 def test_an_outbox_report_that_changed_is_kept_in_its_own_transaction(world):

@@ -263,6 +263,7 @@ function ended() {
 async function settle(outcome) {
   storageFull = outcome.code === "storage_full";
   if (outcome.ok) {
+    uploadPhotos();
     failures = 0;
     nextTry = null;
     schedule(OK_EVERY_MS);
@@ -289,6 +290,18 @@ async function settle(outcome) {
     delete document.body.dataset.nextTry;
   }
   await refresh();
+}
+
+/**
+ * After a sync that pushed the outbox: photos' bytes, one at a time (js/photo/upload.js,
+ * loaded only when some wait). A cut is tried again after a backoff or the next sync.
+ */
+async function uploadPhotos() {
+  try {
+    if (await store.count("photos")) await (await import("../photo/upload.js")).uploadSoon();
+  } catch (err) {
+    // Kept on the phone; said on the photos' screens.
+  }
 }
 
 function showBanner(text, onClick) {

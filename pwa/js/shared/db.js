@@ -9,7 +9,7 @@
 // Works in the page and in the service worker (no DOM).
 
 const NAME = "sodoan";
-export const VERSION = 2;
+export const VERSION = 3;
 
 let opening = null;
 
@@ -26,7 +26,19 @@ const STEPS = [
     db.createObjectStore("conflicts", { keyPath: "id" });
     db.createObjectStore("drafts");
   },
+  // 3: evidence photos (js/photo/): their synced records, the bytes waiting to upload and
+  // the thumbnails, each in its own store so a list reads no image bytes.
+  (db) => {
+    db.createObjectStore("evidence", { keyPath: "id" }).createIndex("by_activity", "activity_id");
+    db.createObjectStore("photos", { keyPath: "id" });
+    db.createObjectStore("thumbs", { keyPath: "id" });
+  },
 ];
+
+/** Where the phone keeps a record of `collection` (the outbox and a pull name it). */
+export function storeOf(collection) {
+  return collection === "evidence" ? "evidence" : "records";
+}
 
 export class StorageFull extends Error {}
 
@@ -130,6 +142,25 @@ export async function get(store, key) {
   return result((await begin(store)).objectStore(store).get(key));
 }
 
+/** Put each {store: value} (keyPath stores), together: a staged photo, a thumbnail. */
+export async function putAll(values) {
+  const tx = await begin(Object.keys(values), "readwrite");
+  for (const [name, value] of Object.entries(values)) tx.objectStore(name).put(value);
+  return done(tx);
+}
+
+/** Delete `key` from each of `stores`, together (a photo: its record, bytes, thumbnail). */
+export async function remove(stores, key) {
+  const tx = await begin(stores, "readwrite");
+  for (const name of stores) tx.objectStore(name).delete(key);
+  return done(tx);
+}
+
+/** The records of `store` whose `index` is `value` (an activity's photos). */
+export async function allBy(store, index, value) {
+  return result((await begin(store)).objectStore(store).index(index).getAll(value));
+}
+
 export async function count(store) {
   return result((await begin(store)).objectStore(store).count());
 }
@@ -147,15 +178,18 @@ export async function outbox() {
  * under a new id), which must have nothing left in the outbox. Called by outbox.js, the
  * one module that knows what a mutation holds.
  */
-export async function saveLocal(record, mutation, { draftKey = null, replaces = null } = {}) {
-  const tx = await begin(["records", "outbox", "meta", "drafts"], "readwrite");
+export async function saveLocal(record, mutation, { draftKey = null, replaces = null, also = null } = {}) {
+  // `also`: {store: value} written in the same transaction (a photo's bytes, its thumbnail).
+  const into = storeOf(mutation.collection);
+  const tx = await begin(["records", "outbox", "meta", "drafts", ...(into === "records" ? [] : [into]), ...Object.keys(also || {})], "readwrite");
   const meta = tx.objectStore("meta");
   const next = meta.get("next_n");
   next.onsuccess = () => {
     const n = next.result || 1;
     tx.objectStore("outbox").put({ ...mutation, n });
     meta.put(n + 1, "next_n");
-    tx.objectStore("records").put(record);
+    tx.objectStore(into).put(record);
+    for (const [name, value] of Object.entries(also || {})) tx.objectStore(name).put(value);
     if (draftKey) tx.objectStore("drafts").delete(draftKey);
   };
   if (replaces) {
@@ -189,10 +223,10 @@ function settled(local, copy) {
  * keeps its local state; the pulled copy is set aside until they are answered (§5).
  */
 export async function applyPage(changes, cursor, reference) {
-  const tx = await begin(["records", "outbox", "meta"], "readwrite");
-  const records = tx.objectStore("records");
+  const tx = await begin(["records", "evidence", "photos", "thumbs", "outbox", "meta"], "readwrite");
   const waiting = tx.objectStore("outbox").index("by_id");
   for (const c of changes) {
+    const records = tx.objectStore(storeOf(c.collection));
     const copy = { version: c.version, deleted: c.deleted, record: c.record };
     const req = records.get(c.id);
     const left = waiting.count(c.id);
@@ -205,6 +239,8 @@ export async function applyPage(changes, cursor, reference) {
         // Older than what the phone has: ignore.
       } else if (c.deleted) {
         records.delete(c.id);
+        // A photo deleted elsewhere (or with its activity): its bytes and thumbnail go too.
+        if (c.collection === "evidence") for (const name of ["photos", "thumbs"]) tx.objectStore(name).delete(c.id);
       } else {
         records.put({ id: c.id, version: c.version, ...c.record, _pending: false });
       }
@@ -221,9 +257,8 @@ export async function applyPage(changes, cursor, reference) {
  * again as a new entry.
  */
 export async function acknowledge(results) {
-  const tx = await begin(["records", "outbox", "meta"], "readwrite");
+  const tx = await begin(["records", "evidence", "outbox", "meta"], "readwrite");
   const outboxStore = tx.objectStore("outbox");
-  const records = tx.objectStore("records");
   // Asked first, so it is there for every answer below (requests complete in order): the
   // name of a unit the user may no longer write is not in the reference after a resync.
   const reference = tx.objectStore("meta").get("reference");
@@ -234,7 +269,7 @@ export async function acknowledge(results) {
   // What this transaction has already written per record: several answers of one record
   // (created, then edited, offline) each read it before the first one's write lands.
   const written = new Map();
-  const keep = (id, rec) => {
+  const keep = (id, rec, records) => {
     written.set(id, rec);
     if (rec === null) records.delete(id);
     else records.put(rec);
@@ -250,6 +285,7 @@ export async function acknowledge(results) {
       // (a pulled copy set aside is taken; a delete is gone).
       const pruned = r.status === "already_applied";
       const id = pruned ? sent.id : r.id;
+      const records = tx.objectStore(storeOf(sent.collection));
       const recReq = records.get(id); // asked first: requests complete in order
       const left = outboxStore.index("by_id").count(id);
       left.onsuccess = () => {
@@ -272,19 +308,19 @@ export async function acknowledge(results) {
             ? rec._rejected
             : { reason: r.reason, errors: r.errors || null, n: r.n, op: sent.op };
           if (!blocked && r.reason && r.reason.code === "forbidden") rejected.unit_name = unitName(rec.unit_id);
-          keep(id, { ...kept, _pending: left.result > 0, _rejected: rejected });
+          keep(id, { ...kept, _pending: left.result > 0, _rejected: rejected }, records);
           return;
         }
         if (left.result > 0 || rec._draft) {
           // A later entry of the same record still waits (or a draft of it is kept on the
           // phone): keep its newer local state, but
           // remember the server's copy and version for when it is answered.
-          keep(id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) });
+          keep(id, { ...rec, version: Math.max(rec.version || 0, r.version || 0), _server: pick(rec._server, answer) }, records);
           return;
         }
         const { _rejected, ...clean } = rec;
         const next = settled(clean, pick(rec._server, answer));
-        keep(id, next === null || (sent.op === "delete" && (r.deleted || pruned)) ? null : next);
+        keep(id, next === null || (sent.op === "delete" && (r.deleted || pruned)) ? null : next, records);
       };
     };
   }
@@ -296,20 +332,23 @@ export async function acknowledge(results) {
  * download rebuilds the store. Records with outbox entries stay as they are.
  */
 export async function forgetSynced() {
-  const tx = await begin(["records", "outbox", "meta"], "readwrite");
-  const records = tx.objectStore("records");
+  const tx = await begin(["records", "evidence", "outbox", "meta"], "readwrite");
   const waiting = tx.objectStore("outbox").index("by_id");
-  const cursorReq = records.openCursor();
-  cursorReq.onsuccess = () => {
-    const cur = cursorReq.result;
-    if (!cur) return;
-    const { id, _rejected: refused, _draft: draft } = cur.value;
-    const left = waiting.count(id);
-    left.onsuccess = () => {
-      if (left.result === 0 && !refused && !draft) records.delete(id);
+  for (const name of ["records", "evidence"]) {
+    const records = tx.objectStore(name);
+    const cursorReq = records.openCursor();
+    cursorReq.onsuccess = () => {
+      const cur = cursorReq.result;
+      if (!cur) return;
+      // Drafts and photos staged with a form or a draft are the phone's own, not copies.
+      const { id, _rejected: refused, _draft: draft, _staged: staged } = cur.value;
+      const left = waiting.count(id);
+      left.onsuccess = () => {
+        if (left.result === 0 && !refused && !draft && !staged) records.delete(id);
+      };
+      cur.continue();
     };
-    cur.continue();
-  };
+  }
   tx.objectStore("meta").delete("cursor");
   return done(tx);
 }
@@ -386,7 +425,7 @@ export async function deleteDraft(key) {
 
 /** Sign out: wipe everything. The caller has checked that nothing waits. */
 export async function wipe() {
-  const names = ["records", "outbox", "meta", "conflicts", "drafts"];
+  const names = ["records", "outbox", "meta", "conflicts", "drafts", "evidence", "photos", "thumbs"];
   const tx = await begin(names, "readwrite");
   for (const name of names) tx.objectStore(name).clear();
   return done(tx);

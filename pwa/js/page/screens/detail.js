@@ -9,6 +9,8 @@ import { showDate } from "../text.js";
 import { badge, button, el, typeName } from "../ui.js";
 import { refusedBox } from "./refused.js";
 
+const photos = () => import("../../photo/photos.js");
+
 function row(label, value) {
   return [el("dt", { text: label }), el("dd", { text: value === "" || value == null ? "—" : String(value) })];
 }
@@ -56,6 +58,7 @@ export async function detailScreen(app, id) {
         onclick: async () => {
           try {
             await sendDraft(rec);
+            await photos().then((m) => m.sendStaged(rec.id)); // queued after the activity
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");
@@ -73,6 +76,7 @@ export async function detailScreen(app, id) {
         onclick: async () => {
           if (!confirm(t("confirm_drop_draft", { title: rec.title }))) return;
           await dropDraft(rec.id);
+          await photos().then((m) => m.forgetActivity(rec.id));
           app.go("#/");
         },
       }),
@@ -88,6 +92,7 @@ export async function detailScreen(app, id) {
           if (!confirm(t("confirm_delete", { title: rec.title }))) return;
           try {
             await queueDelete(rec);
+            await photos().then((m) => m.forgetActivity(rec.id)); // the server deletes their records too
           } catch (err) {
             if (!(err instanceof store.StorageFull)) throw err;
             problem.textContent = t("storage_full");
@@ -100,6 +105,9 @@ export async function detailScreen(app, id) {
       }),
     );
   }
-  parts.push(problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
+  // Evidence photos (js/photo/, loaded only now).
+  const photosBox = el("section", { id: "photos", class: "photo-box" });
+  photos().then((m) => m.mountPhotos(photosBox, app, { activityId: rec.id, editable: !rec._draft && !rec._deleting && !movedAway(rec, app.reference) }));
+  parts.push(photosBox, problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
   return parts;
 }

@@ -71,6 +71,8 @@ function showErrors(form, errors) {
   return { first, loose };
 }
 
+const photos = () => import("../../photo/photos.js");
+
 export async function formScreen(app, id) {
   const lang = language();
   const reference = app.reference;
@@ -163,6 +165,9 @@ export async function formScreen(app, id) {
     };
   }
 
+  // Evidence photos (js/photo/, loaded only now): staged with the draft until the save.
+  const photosBox = el("section", { id: "photos", class: "photo-box" });
+  photos().then((m) => m.mountPhotos(photosBox, app, { draftKey }));
   const notice = el("p", { class: "notice", id: "form-notice", role: "status" });
   const alert = el("p", { class: "error", id: "form-error", role: "alert" });
   if (draft) notice.textContent = t("draft_restored");
@@ -185,6 +190,7 @@ export async function formScreen(app, id) {
       if (edited(collect().values, opened) && !confirm(t("confirm_cancel"))) return;
       clearTimeout(timer);
       await store.deleteDraft(draftKey);
+      await photos().then((m) => m.discardStaged(draftKey));
       app.go(existing ? `#/a/${existing.id}` : "#/");
     },
   });
@@ -207,6 +213,7 @@ export async function formScreen(app, id) {
     field("volunteer_hours", t("f_volunteer_hours"), inputs.volunteer_hours),
     quantitiesBox,
     field("description", t("f_description"), inputs.description),
+    photosBox,
     el("div", { class: "actions" },
       el("button", { type: "submit", id: "save", "data-status": "submitted", text: t("save_submit") }),
       draftAllowed ? el("button", { type: "submit", id: "save-draft", class: "secondary", "data-status": "draft", text: t("save_draft") }) : null,
@@ -267,6 +274,8 @@ export async function formScreen(app, id) {
     if (changed && !changed.length) {
       if (existing._draft) await dropDraft(existing.id);
       await store.deleteDraft(draftKey);
+      await photos().then((m) => m.commitStaged(draftKey, recordId));
+      app.saved(); // photos added with no other change still go now
       app.go(`#/a/${recordId}`);
       return;
     }
@@ -277,9 +286,15 @@ export async function formScreen(app, id) {
       : kept._server;
     const local = { ...kept, id: recordId, version: existing ? existing.version || 0 : 0, ...rec, _server: server };
     try {
-      // A draft stays on the phone, out of the outbox, until "Gửi" (decision 155).
-      if (status === "draft") await saveDraft(local, { draftKey });
-      else await queueUpsert(local, changed, { draftKey });
+      // A draft stays on the phone, out of the outbox, until "Gửi" (decision 155); its
+      // photos stay with it, staged, and are queued after it when it is sent.
+      if (status === "draft") {
+        await saveDraft(local, { draftKey });
+        await photos().then((m) => m.stageWithDraft(draftKey, recordId));
+      } else {
+        await queueUpsert(local, changed, { draftKey });
+        await photos().then((m) => m.commitStaged(draftKey, recordId)); // queued after the activity
+      }
     } catch (err) {
       alert.textContent = err instanceof store.StorageFull ? t("storage_full") : String(err);
       if (err instanceof store.StorageFull) app.storageFull();

@@ -29,12 +29,17 @@ export async function settingsScreen(app) {
       el("p", { class: "hint", text: persisted ? t("storage_persisted") : t("storage_not_persisted") }));
   }
 
+  // Evidence photos: only on Wi-Fi, the space waiting photos take (js/photo/, loaded now).
+  const photosBox = el("section", { id: "photo-settings" });
+  import("../../photo/photos.js").then((m) => m.mountSettings(photosBox));
+  parts.push(photosBox);
+
   const message = el("p", { class: "error", id: "sign-out-message", role: "alert" });
   parts.push(button(t("sign_out"), {
     id: "sign-out",
     class: "secondary",
     onclick: async () => {
-      const waiting = await store.count("outbox");
+      const waiting = (await store.count("outbox")) + (await store.count("photos")); // photos not yet sent
       const refused = (await store.all("records")).filter((r) => r._rejected).length;
       if (waiting || refused) {
         message.textContent = t("sign_out_refused", { n: waiting + refused });
