@@ -8,9 +8,9 @@ import * as store from "../shared/db.js";
 import { language } from "../page/i18n.js";
 import { button, el } from "../page/ui.js";
 import { NotAnImage, shrink } from "./encode.js";
-import { addPhoto, commitStaged, discardStaged, forgetActivity, NoRoom, photosOf, remoteThumb, removePhoto, space, waiting } from "./store.js";
+import { addPhoto, commitStaged, discardStaged, forgetActivity, NoRoom, photosOf, remoteThumb, removePhoto, sendStaged, space, stageWithDraft, waiting } from "./store.js";
 
-export { commitStaged, discardStaged, forgetActivity };
+export { commitStaged, discardStaged, forgetActivity, sendStaged, stageWithDraft };
 
 const WARN_FREE_BYTES = 100 * 1024 * 1024; // less than this left: say so before it runs out
 
