@@ -5,12 +5,7 @@
 
 import * as store from "../shared/db.js";
 import { setLanguage, t } from "./i18n.js";
-import { detailScreen } from "./screens/detail.js";
-import { formScreen } from "./screens/form.js";
-import { listScreen } from "./screens/list.js";
-import { settingsScreen } from "./screens/settings.js";
 import { signInScreen } from "./screens/signin.js";
-import { syncScreen } from "./screens/synccentre.js";
 import { syncNow } from "../shared/sync.js";
 import { el } from "./ui.js";
 
@@ -57,15 +52,27 @@ const app = {
   },
 };
 
+// The screens other than sign-in load on demand (a first visit renders the sign-in form
+// without them; the build makes each its own chunk, which the worker precaches). A screen
+// keeps its interface, e.g. `formScreen(app, id)`: only how it is reached changed.
+const screens = {
+  form: () => import("./screens/form.js").then((m) => m.formScreen),
+  detail: () => import("./screens/detail.js").then((m) => m.detailScreen),
+  list: () => import("./screens/list.js").then((m) => m.listScreen),
+  sync: () => import("./screens/synccentre.js").then((m) => m.syncScreen),
+  settings: () => import("./screens/settings.js").then((m) => m.settingsScreen),
+};
+
 function route() {
   const hash = location.hash || "#/";
   let m;
-  if (hash === "#/new") return { screen: "form", run: () => formScreen(app, null) };
-  if ((m = /^#\/a\/([\w-]+)\/edit$/.exec(hash))) return { screen: "form", run: () => formScreen(app, m[1]) };
-  if ((m = /^#\/a\/([\w-]+)$/.exec(hash))) return { screen: "detail", run: () => detailScreen(app, m[1]) };
-  if (hash === "#/sync") return { screen: "sync", run: () => syncScreen(app) };
-  if (hash === "#/settings") return { screen: "settings", run: () => settingsScreen(app) };
-  return { screen: "list", run: () => listScreen(app) };
+  const to = (screen, ...args) => ({ screen, run: () => screens[screen]().then((show) => show(app, ...args)) });
+  if (hash === "#/new") return to("form", null);
+  if ((m = /^#\/a\/([\w-]+)\/edit$/.exec(hash))) return to("form", m[1]);
+  if ((m = /^#\/a\/([\w-]+)$/.exec(hash))) return to("detail", m[1]);
+  if (hash === "#/sync") return to("sync");
+  if (hash === "#/settings") return to("settings");
+  return to("list");
 }
 
 async function showStatus() {
