@@ -57,6 +57,10 @@ async function main() {
     outbase: SRC,
     outdir: TMP,
     splitting: true,
+    // Every file of the page under a name made from its content: the server lets the
+    // browser keep them for good (immutable), so the worker's precache finds what the page
+    // has just loaded in the HTTP cache, with no round trip, and a changed file is a new name.
+    entryNames: "js/chunks/[name]-[hash]",
     chunkNames: "js/chunks/[name]-[hash]",
     metafile: true,
   });
@@ -64,9 +68,8 @@ async function main() {
 
   // What the app needs: main.js and every chunk reachable from it.
   const outputs = page.metafile.outputs;
-  const key = (abs) => relative(ROOT, abs).split("\\").join("/");
   const rel = (k) => relative(TMP, join(ROOT, k)).split("\\").join("/");
-  const start = key(join(TMP, "js", "page", "main.js"));
+  const start = Object.keys(outputs).find((k) => outputs[k].entryPoint);
   const needed = new Set();
   const staticOnly = new Set();
   const visit = (k, isStatic) => {
@@ -85,6 +88,7 @@ async function main() {
   html = html.replace(/ *<link rel="stylesheet" href="app.css">\n/, `  <style>${css.outputFiles[0].text.trim()}</style>\n`);
   const preload = [...staticOnly].sort().map((k) => `  <link rel="modulepreload" href="${rel(k)}">`).join("\n");
   html = html.replace("  <!-- modulepreload -->", preload);
+  html = html.replace('src="js/page/main.js"', `src="${rel(start)}"`);
   writeFileSync(join(TMP, "index.html"), html);
 
   for (const path of sources) {

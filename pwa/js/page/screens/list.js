@@ -6,7 +6,7 @@ import { fold, showDate } from "../text.js";
 import { badge, el, stateOf, typeName } from "../ui.js";
 
 // Kept while the app is open, so coming back from a detail keeps the person's filters.
-const filters = { q: "", month: "", type: "", status: "" };
+const filters = { q: "", month: "", type: "", status: "", open: false };
 
 function matches(rec, reference) {
   if (filters.month && !(rec.starts_on || "").startsWith(filters.month)) return false;
@@ -63,14 +63,25 @@ export async function listScreen(app) {
     filters.q = search.value;
     fill();
   });
-  const bar = el(
+  // The three filters fold behind one button (on 640 px they took a third of the screen);
+  // open while any of them is set, so a filtered list never hides why it is short.
+  const more = el(
     "div",
-    { class: "filters" },
-    search,
+    { class: "filters", id: "filters-more", hidden: !(filters.open || filters.month || filters.type || filters.status) },
     select("filter-month", t("all_months"), [["", t("all_months")], ...months.map((m) => [m, `${m.slice(5)}/${m.slice(0, 4)}`])], filters.month, (v) => { filters.month = v; fill(); }),
     select("filter-type", t("all_types"), [["", t("all_types")], ...usedTypes.map((c) => [c, typeName(reference, c, lang)])], filters.type, (v) => { filters.type = v; fill(); }),
     select("filter-status", t("all_statuses"), [["", t("all_statuses")], ...statuses.map((s) => [s, statusText[s]])], filters.status, (v) => { filters.status = v; fill(); }),
   );
+  const toggle = el("button", {
+    type: "button", id: "filters-toggle", class: "secondary", text: t("filters"),
+    "aria-controls": "filters-more", "aria-expanded": String(!more.hidden),
+  });
+  toggle.addEventListener("click", () => {
+    more.hidden = !more.hidden;
+    filters.open = !more.hidden;
+    toggle.setAttribute("aria-expanded", String(!more.hidden));
+  });
+  const bar = el("div", { class: "search-row" }, search, toggle);
   fill();
-  return [el("h1", { text: t("list_title") }), bar, list];
+  return [el("h1", { text: t("list_title") }), bar, more, list];
 }

@@ -6,11 +6,11 @@ import * as store from "../../shared/db.js";
 import { canRefile, movedAway } from "../../shared/outbox.js";
 import { said, t } from "../i18n.js";
 import { resolveConflict } from "../../shared/sync.js";
-import { showDate } from "../text.js";
+import { showDate, showTime } from "../text.js";
 import { button, discardButton, el, refileButton, refusal } from "../ui.js";
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
+  return iso ? showTime(iso) : "—";
 }
 
 function valueText(value, field) {
@@ -47,7 +47,7 @@ export async function syncScreen(app) {
     el("dt", { text: t("last_sync") }), el("dd", { id: "last-sync", text: when(lastSync) }),
     ...(lastError ? [el("dt", { text: t("last_error") }), el("dd", { id: "last-error", text: whyStopped(lastError) })] : []),
   ));
-  parts.push(button(t("sync_now"), { id: "sync-now", onclick: () => app.sync() }));
+  parts.push(button(t("sync_check"), { id: "sync-now", onclick: () => app.sync() }));
 
   const waiting = el("ul", { id: "waiting", class: "plain" });
   for (const m of entries) {
