@@ -80,11 +80,12 @@ def shell_files(root: Path) -> list[str]:
     """The shell's files, as paths relative to ``/app/``: the build's list, or every file."""
     listed = root / "shell.json"
     if listed.is_file():
-        # The bundle and its chunks only: not the unbundled modules copied beside it
-        # (tests and people import those, the app does not), nor the manifest and icons
-        # (the app opens without them; each would be one more 2G round trip before the
-        # phone is offline-ready). The worker keeps those too once fetched through it.
-        return sorted(json.loads(listed.read_text(encoding="utf-8"))["precache"])
+        # The bundle and its chunks, and what every page load asks for (the manifest and
+        # the SVG icon: without them a repeat visit would cost their 304s); not the
+        # unbundled modules copied beside it (tests and people import those, the app does
+        # not; the worker keeps them once fetched through it) nor the PNG icons.
+        precache = json.loads(listed.read_text(encoding="utf-8"))["precache"]
+        return sorted({*precache, "manifest.webmanifest", "icon.svg"})
     names = sorted(
         p.relative_to(root).as_posix()
         for p in root.rglob("*")

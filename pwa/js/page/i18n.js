@@ -50,6 +50,7 @@ const STRINGS = {
   update_now: ["Cập nhật", "Update"],
   list_title: ["Hoạt động của chi đoàn", "Branch activities"],
   search: ["Tìm (có dấu hoặc không dấu)", "Search (with or without accents)"],
+  search_short: ["Tìm, gõ dấu hay không", "Search, accents optional"],
   all_months: ["Mọi tháng", "All months"],
   all_types: ["Mọi loại", "All types"],
   all_statuses: ["Mọi trạng thái", "All statuses"],

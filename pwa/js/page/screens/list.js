@@ -58,7 +58,7 @@ export async function listScreen(app) {
     if (!shown.length) list.append(el("li", { class: "empty", text: records.length ? t("none_found") : t("none_yet") }));
   }
 
-  const search = el("input", { id: "search", type: "search", placeholder: t("search"), "aria-label": t("search"), value: filters.q });
+  const search = el("input", { id: "search", type: "search", placeholder: t("search_short"), "aria-label": t("search"), value: filters.q });
   search.addEventListener("input", () => {
     filters.q = search.value;
     fill();
