@@ -182,6 +182,11 @@ def test_numbers_and_times_are_written_the_vietnamese_way(world, live_server, ph
     assert page.input_value("#f-q-road_km") == "0,5"
     assert page.input_value("#f-volunteer_hours") == "2,5"
 
+    page.click("nav a[href='#/settings']")
+    page.wait_for_selector("#sign-out")
+    used = page.inner_text("main")
+    assert re.search(r"\d,\d (MB|GB)", used) and not re.search(r"\d\.\d (MB|GB)", used), used
+
 
 def test_the_manifest_offers_png_icons_for_android(live_server, phone_page):
     page = phone_page
