@@ -47,10 +47,20 @@ def built(source: Path = PWA, build: Path = BUILD) -> bool:
     return stamp.is_file() and stamp.stat().st_mtime >= _newest(source)
 
 
+_warned: list[bool] = []
+
+
 def _root() -> Path:
     if current_app.config.get("PWA_DIR"):
         return Path(current_app.config["PWA_DIR"])
-    return BUILD if built() else PWA
+    if built():
+        return BUILD
+    if (BUILD / "shell.json").is_file() and not _warned:
+        _warned.append(True)
+        current_app.logger.warning(
+            "build/pwa/ is older than pwa/: serving the sources (run `make pwa`)"
+        )
+    return PWA
 
 
 def _fresh(resp: Response) -> Response:
