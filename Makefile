@@ -11,7 +11,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK  := $(BIN)/flask --app server
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser nginx run db demo test test-pg lint format clean
+.PHONY: help install pwa browser nginx run db demo test test-pg lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -24,7 +24,24 @@ $(STAMP)/venv: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)/venv ## Create .venv and install the app with its test tools
+install: $(STAMP)/venv pwa ## Create .venv, install the app with its test tools, build the field app
+
+# The field app is bundled by esbuild (package.json, its version pinned in the lockfile)
+# into build/pwa/, which the server serves (server/pwa.py). Node and npm from Debian, as
+# Chromium: root on a fresh machine.
+$(STAMP)/node:
+	@mkdir -p $(STAMP)
+	command -v npm >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	@touch $@
+
+$(STAMP)/npm: package-lock.json $(STAMP)/node
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Every time (it takes a fraction of a second): a build older than pwa/ is never served.
+pwa: $(STAMP)/npm ## Build the field app (pwa/ -> build/pwa/)
+	npm run --silent build
 
 # Browser tests drive Debian's Chromium (a test tool's own browser download cannot work
 # here). Installing it needs root, as on the CI machine and the developers' machines.
@@ -118,4 +135,4 @@ format: install ## ruff: fix what it can and format
 	$(BIN)/ruff format server sync schemas tests bench
 
 clean: ## Remove the virtualenv and caches (keeps instance/ and its data)
-	rm -rf $(VENV) $(STAMP) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(STAMP) .pytest_cache .ruff_cache node_modules build/pwa

@@ -4,29 +4,63 @@ The service worker is generated here: it is the file the browser compares to fin
 version, so it carries a version made from the hash of every shell file (and of the
 validation rules), plus the list of files to precache. Nobody has to remember to bump a
 number, and a changed file can never be served from a stale cache as the current version.
+
+What is served is the build (``build/pwa/``, made by ``scripts/build_pwa.mjs`` from
+``pwa/``, run by ``make install``/``make run``/``make test``): a few bundled files instead of
+twenty modules, which on 2G is the difference between offline-ready in 11 s and in 5 s. Its
+``shell.json`` says what the worker precaches. Without a build, or with one older than a
+source file (someone edited ``pwa/`` and did not rebuild), the sources are served as they
+are: slower on 2G, never stale.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import mimetypes
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.security import safe_join
 
 from schemas.rules import phone_rules
+from server.security import CSP
 
 PWA = Path(__file__).resolve().parent.parent / "pwa"
+#: Where ``npm run build`` puts the bundled app.
+BUILD = PWA.parent / "build" / "pwa"
 #: Not part of the precached shell: the worker itself.
 _NOT_SHELL = ("js/sw/",)
 
 bp = Blueprint("pwa", __name__, url_prefix="/app")
 
 
+def _newest(root: Path) -> float:
+    return max((p.stat().st_mtime for p in root.rglob("*") if p.is_file()), default=0.0)
+
+
+def built(source: Path = PWA, build: Path = BUILD) -> bool:
+    """Whether the build exists and no source file changed since it was made."""
+    stamp = build / "shell.json"
+    return stamp.is_file() and stamp.stat().st_mtime >= _newest(source)
+
+
+_warned: list[bool] = []
+
+
 def _root() -> Path:
-    return Path(current_app.config.get("PWA_DIR") or PWA)
+    if current_app.config.get("PWA_DIR"):
+        return Path(current_app.config["PWA_DIR"])
+    if built():
+        return BUILD
+    if (BUILD / "shell.json").is_file() and not _warned:
+        _warned.append(True)
+        current_app.logger.warning(
+            "build/pwa/ is older than pwa/: serving the sources (run `make pwa`)"
+        )
+    return PWA
 
 
 def _fresh(resp: Response) -> Response:
@@ -53,19 +87,38 @@ def _rules_json() -> bytes:
 
 
 def shell_files(root: Path) -> list[str]:
-    """The shell's files, as paths relative to ``/app/``."""
+    """The shell's files, as paths relative to ``/app/``: the build's list, or every file."""
+    listed = root / "shell.json"
+    if listed.is_file():
+        # The bundle and its chunks, and what every page load asks for (the manifest and
+        # the SVG icon: without them a repeat visit would cost their 304s); not the
+        # unbundled modules copied beside it (tests and people import those, the app does
+        # not; the worker keeps them once fetched through it) nor the PNG icons.
+        precache = json.loads(listed.read_text(encoding="utf-8"))["precache"]
+        return sorted({*precache, "manifest.webmanifest", "icon.svg"})
     names = sorted(
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
         if p.is_file() and not p.name.startswith(".")
     )
-    return [n for n in names if not n.startswith(_NOT_SHELL) and n != "index.html"]
+    # The PNG icons are for the install prompt, fetched online by the browser: not needed
+    # to open the app offline, so not worth their bytes on a first visit over 2G.
+    return [
+        n
+        for n in names
+        if not n.startswith(_NOT_SHELL) and n != "index.html" and not n.endswith(".png")
+    ]
 
 
 def shell_version(root: Path) -> str:
     """A digest of everything the worker precaches: any change makes a new version."""
     digest = hashlib.sha256()
-    for name in ["index.html", *shell_files(root)]:
+    every = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    for name in every:
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
     digest.update(_rules_json())
     return digest.hexdigest()[:12]
@@ -87,7 +140,19 @@ def shell() -> Response:
     preload = "\n".join(f'  <link rel="modulepreload" href="{n}">' for n in _modules(root))
     html = (root / "index.html").read_text(encoding="utf-8")
     html = html.replace("  <!-- modulepreload -->", preload)
-    return _fresh(Response(html, content_type="text/html; charset=utf-8"))
+    resp = Response(html, content_type="text/html; charset=utf-8")
+    # The build inlines app.css (a stylesheet request blocked the first paint on 2G): the
+    # policy allows that one style by its hash, and still no other inline style or script.
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    if styles:
+        hashes = " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+            for s in styles
+        )
+        resp.headers["Content-Security-Policy"] = CSP.replace(
+            "style-src 'self'", f"style-src 'self' {hashes}"
+        )
+    return _fresh(resp)
 
 
 @bp.get("/sw.js")
@@ -107,7 +172,19 @@ def rules() -> Response:
     return _fresh(Response(_rules_json(), content_type="application/json; charset=utf-8"))
 
 
+#: The build's files named by their content (scripts/build_pwa.mjs): never change.
+_IMMUTABLE = "js/chunks/"
+
+
 @bp.get("/<path:name>")
 def asset(name: str) -> Response:
     mimetype = "application/manifest+json" if name.endswith(".webmanifest") else None
-    return _file(_root(), name, mimetype)
+    resp = _file(_root(), name, mimetype)
+    if name.startswith(_IMMUTABLE) and resp.status_code == 200:
+        # A new content is a new name: the browser keeps these for good, so the worker's
+        # precache takes what the page just loaded from the HTTP cache (no 2G round trip).
+        resp.cache_control.no_cache = None
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 31_536_000
+        resp.cache_control.immutable = True
+    return resp

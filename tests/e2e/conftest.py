@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,18 @@ PHONE = {
     "user_agent": "Mozilla/5.0 (Linux; Android 10; Moto G4) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36",
 }
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pwa_build() -> None:
+    """The field app as deployed: built from pwa/ now, so the tests never see an old build.
+    Where esbuild is not installed (``make install`` does it) the server serves the
+    sources, which behave the same, only in more files."""
+    if (ROOT / "node_modules" / ".bin" / "esbuild").exists() and shutil.which("node"):
+        subprocess.run(["node", "scripts/build_pwa.mjs"], cwd=ROOT, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,9 @@
 
 import * as store from "../shared/db.js";
 import { setLanguage, t } from "./i18n.js";
-import { detailScreen } from "./screens/detail.js";
-import { formScreen } from "./screens/form.js";
-import { listScreen } from "./screens/list.js";
-import { settingsScreen } from "./screens/settings.js";
 import { signInScreen } from "./screens/signin.js";
-import { syncScreen } from "./screens/synccentre.js";
 import { syncNow } from "../shared/sync.js";
+import { showTime } from "./text.js";
 import { el } from "./ui.js";
 
 const view = document.getElementById("view");
@@ -49,23 +45,37 @@ const app = {
     storageFull = true;
     showStatus();
   },
-  saved() {
+  /** Set by a screen that just saved `id`: the list opens with it in view. */
+  shown: null,
+  saved(id = null) {
     storageFull = false; // it was just written: there is room again
+    if (id) app.shown = id;
     // An entry was just queued: send it now if we can, or when the browser next can.
     if (navigator.onLine) sync();
     if (registration && registration.sync) registration.sync.register("sodoan-sync").catch(() => {});
   },
 };
 
+// The screens other than sign-in load on demand (a first visit renders the sign-in form
+// without them), together: the build makes them one chunk, which the worker precaches (on
+// 2G a chunk each cost another round trip). A screen keeps its interface, e.g.
+// `formScreen(app, id)`: only how it is reached changed (screens.js lists them).
+const screens = {
+  form: "formScreen", detail: "detailScreen", list: "listScreen", sync: "syncScreen", settings: "settingsScreen",
+};
+
 function route() {
   const hash = location.hash || "#/";
   let m;
-  if (hash === "#/new") return { screen: "form", run: () => formScreen(app, null) };
-  if ((m = /^#\/a\/([\w-]+)\/edit$/.exec(hash))) return { screen: "form", run: () => formScreen(app, m[1]) };
-  if ((m = /^#\/a\/([\w-]+)$/.exec(hash))) return { screen: "detail", run: () => detailScreen(app, m[1]) };
-  if (hash === "#/sync") return { screen: "sync", run: () => syncScreen(app) };
-  if (hash === "#/settings") return { screen: "settings", run: () => settingsScreen(app) };
-  return { screen: "list", run: () => listScreen(app) };
+  const to = (screen, ...args) => ({ screen, run: () => import("./screens.js").then((all) => all[screens[screen]](app, ...args)) });
+  if (hash === "#/new") return to("form", null);
+  if ((m = /^#\/a\/([\w-]+)\/edit$/.exec(hash))) return to("form", m[1]);
+  if ((m = /^#\/a\/([\w-]+)$/.exec(hash))) return to("detail", m[1]);
+  if (hash === "#/sync") return to("sync");
+  if (hash === "#/settings") return to("settings");
+  // A revoked or expired sign-in: the sign-in screen is asked for, never imposed.
+  if (hash === "#/signin" && app.session.blocked) return { screen: "signin", run: () => signInScreen(app) };
+  return to("list");
 }
 
 async function showStatus() {
@@ -107,7 +117,7 @@ async function paintStatus() {
     else parts.push(t("sync_failed_stopped"));
   }
   if (!waiting && last && !syncing && !(error && navigator.onLine)) {
-    parts.push(t("synced_at", { time: new Date(last).toLocaleString("vi-VN") }));
+    parts.push(t("synced_at", { time: showTime(last) }));
   }
   status.textContent = parts.join(" · ") || t("never_synced");
   status.className = navigator.onLine ? (refused || returned || conflicts || upgrade || storageFull ? "attention" : "") : "offline";
@@ -192,30 +202,59 @@ function carryOver(old) {
 async function renderScreen(soft) {
   setLanguage((await store.getMeta("lang")) || "vi");
   app.session = (await store.getMeta("session")) || null;
-  const stays = soft && app.session && !app.session.blocked && view.dataset.hash === location.hash;
+  const stays = soft && app.session && view.dataset.hash === location.hash;
   if (stays && ["form", "settings"].includes(view.dataset.screen)) {
     await showStatus();
     return;
   }
   app.reference = (await store.getMeta("reference")) || app.reference;
-  const signedIn = !!(app.session && !app.session.blocked);
-  syncButton.hidden = !signedIn;
+  // A session the server no longer accepts (device revoked, sign-in expired) still opens
+  // the app: the branch's entries stay readable and new ones go to the outbox, kept for
+  // the same device id. Signing in again is asked for only to send (the banner).
+  const signedIn = !!app.session;
+  const blocked = signedIn && !!app.session.blocked;
+  syncButton.hidden = !signedIn || blocked;
   syncButton.textContent = t("sync_now");
+  syncButton.title = t("sync_now_hint");
   nav.hidden = !signedIn;
   const r = signedIn ? route() : { screen: "signin", run: () => signInScreen(app) };
+  showSignInNeeded(blocked && r.screen !== "signin");
+  // Editing an entry belongs to the list's tab; only a new one to "Ghi mới".
+  const creating = r.screen === "form" && location.hash === "#/new";
   nav.replaceChildren(
-    navLink("#/", "nav_list", r.screen === "list" || r.screen === "detail"),
-    navLink("#/new", "nav_new", r.screen === "form"),
+    navLink("#/", "nav_list", r.screen === "list" || r.screen === "detail" || (r.screen === "form" && !creating)),
+    navLink("#/new", "nav_new", creating),
     navLink("#/sync", "nav_sync", r.screen === "sync"),
     navLink("#/settings", "nav_settings", r.screen === "settings"),
   );
   const typing = soft && stays ? inputInUse() : null;
+  const moved = view.dataset.hash !== location.hash;
   view.replaceChildren(...(await r.run()));
   if (typing) carryOver(typing);
+  // A new screen opens at its top (its title, a reviewer's comment, a refusal in view),
+  // not where the last one was scrolled; a redraw of the same one stays where it was.
+  if (moved) window.scrollTo(0, 0);
+  const justSaved = app.shown && r.screen === "list" ? view.querySelector(`[data-id="${CSS.escape(app.shown)}"]`) : null;
+  if (justSaved) justSaved.scrollIntoView({ block: "nearest" });
+  if (r.screen === "list") app.shown = null;
   view.dataset.screen = r.screen;
   view.dataset.hash = location.hash;
   document.body.dataset.ready = "1";
   await showStatus();
+}
+
+let signInBanner = null;
+function showSignInNeeded(needed) {
+  if (!signInBanner) {
+    signInBanner = el("div", { id: "signin-needed", class: "banner", role: "status", hidden: true });
+    banner.after(signInBanner);
+  }
+  signInBanner.hidden = !needed;
+  if (!needed) return;
+  signInBanner.replaceChildren(
+    el("span", { text: t("signin_to_send") }),
+    el("button", { type: "button", text: t("sign_in"), onclick: () => app.go("#/signin") }),
+  );
 }
 
 function schedule(ms) {

@@ -43,3 +43,36 @@ export function today() {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
   return local.toISOString().slice(0, 10);
 }
+
+// Numbers and times as Vietnamese writes them (Intl, locale vi-VN): a decimal comma
+// ("0,5 km"), thousands grouped with a point when shown ("1.500.000"), times without
+// seconds. In a box to edit, no grouping: what is shown is what may be typed back.
+const SHOWN = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 3 });
+const TYPED = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 3, useGrouping: false });
+
+function asNumber(value) {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || !/^\s*-?\d+(\.\d+)?\s*$/.test(value)) return null;
+  return Number(value);
+}
+
+/** 0.5 or "0.5" (the protocol's decimals) → "0,5"; 1500000 → "1.500.000"; else as it is. */
+export function showNumber(value) {
+  const n = asNumber(value);
+  return n === null ? String(value ?? "") : SHOWN.format(n);
+}
+
+/** A number as it is put in a box to edit: "0,5", "48", never "0.0". */
+export function typedNumber(value) {
+  const n = asNumber(value);
+  return n === null ? String(value ?? "") : TYPED.format(n);
+}
+
+/** An instant as "15:30 04/12/2026": hours and minutes, then the day. */
+export function showTime(value) {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return "—";
+  const time = d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  const day = d.toLocaleDateString("vi-VN", { day: "2-digit", month: "2-digit", year: "numeric" });
+  return `${time} ${day}`;
+}

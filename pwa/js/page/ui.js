@@ -23,17 +23,23 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A labelled input with a place for its errors underneath. */
+/**
+ * A labelled input with a place for its errors underneath, tied to it (aria-describedby),
+ * so a screen reader reads the error with the field. Not an alert each: the form says once
+ * that something needs fixing, and focus goes to the first field to fix.
+ */
 export function field(name, label, input, hint = null) {
   input.id = input.id || `f-${name}`;
   input.name = name;
+  const hintNode = hint ? el("small", { id: `hint-${name}`, text: hint }) : null;
+  input.setAttribute("aria-describedby", [hintNode ? hintNode.id : null, `err-${name}`].filter(Boolean).join(" "));
   return el(
     "div",
     { class: "field", "data-field": name },
     el("label", { for: input.id, text: label }),
     input,
-    hint ? el("small", { text: hint }) : null,
-    el("p", { class: "field-error", id: `err-${name}`, role: "alert" }),
+    hintNode,
+    el("p", { class: "field-error", id: `err-${name}` }),
   );
 }
 

@@ -37,7 +37,15 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || !url.pathname.startsWith("/app/")) return;
   const key = event.request.mode === "navigate" ? "/app/" : url.pathname;
   event.respondWith(
-    caches.open(CACHE).then((cache) => cache.match(key)).then((hit) => hit || fetch(event.request)),
+    caches.open(CACHE).then(async (cache) => {
+      const hit = await cache.match(key);
+      if (hit) return hit;
+      // Not precached (the unbundled modules beside the build, an icon): kept once fetched,
+      // so what was opened online opens offline too, in this version.
+      const answer = await fetch(event.request);
+      if (answer.ok && url.pathname !== "/app/sw.js") cache.put(key, answer.clone()).catch(() => {});
+      return answer;
+    }),
   );
 });
 

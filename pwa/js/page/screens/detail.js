@@ -5,7 +5,7 @@ import * as store from "../../shared/db.js";
 import { dropDraft, sendDraft } from "../../shared/entries.js";
 import { queueDelete } from "../../shared/outbox.js";
 import { language, t } from "../i18n.js";
-import { showDate } from "../text.js";
+import { showDate, showNumber } from "../text.js";
 import { badge, button, el, typeName } from "../ui.js";
 import { refusedBox } from "./refused.js";
 
@@ -31,16 +31,16 @@ export async function detailScreen(app, id) {
     const spec = ((type && type.quantities) || []).find((q) => q.code === code);
     const label = spec ? (lang === "en" ? spec.label_en : spec.label_vi) : code;
     const unit = spec ? (lang === "en" ? spec.unit_en : spec.unit_vi) : "";
-    return row(label, `${value} ${unit || ""}`.trim());
+    return row(label, `${showNumber(value)} ${unit || ""}`.trim());
   });
   parts.push(el("dl", { class: "facts" },
     ...row(t("f_type"), typeName(app.reference, rec.type, lang)),
     ...row(t("d_starts_on"), showDate(rec.starts_on)),
     ...row(t("d_ends_on"), showDate(rec.ends_on)),
     ...row(t("f_place"), rec.place),
-    ...row(t("f_members_count"), rec.members_count),
-    ...row(t("f_citizens_served"), rec.citizens_served),
-    ...row(t("f_volunteer_hours"), rec.volunteer_hours),
+    ...row(t("f_members_count"), showNumber(rec.members_count)),
+    ...row(t("f_citizens_served"), showNumber(rec.citizens_served)),
+    ...row(t("f_volunteer_hours"), showNumber(rec.volunteer_hours)),
     ...quantities.flat(),
     ...row(t("f_description"), rec.description),
   ));

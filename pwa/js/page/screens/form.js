@@ -6,7 +6,7 @@ import { dropDraft, saveDraft } from "../../shared/entries.js";
 import { queueUpsert, wireOf } from "../../shared/outbox.js";
 import { nowWithZone } from "../../shared/time.js";
 import { language, said, t } from "../i18n.js";
-import { parseDate, showDate, today } from "../text.js";
+import { parseDate, showDate, today, typedNumber } from "../text.js";
 import { button, el, field } from "../ui.js";
 import { rules, validate } from "../validate.js";
 import { fieldOf } from "./refused.js";
@@ -48,16 +48,12 @@ function typeOptions(select, reference, lang, current) {
 function showErrors(form, errors) {
   for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
   for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-  let first = null;
   const mark = (key, problems) => {
     const slot = form.querySelector(`#err-${CSS.escape(key)}`);
     if (!slot) return false;
     slot.textContent = problems.map(said).join("; ");
     const input = slot.parentElement.querySelector("input, select, textarea");
-    if (input) {
-      input.setAttribute("aria-invalid", "true");
-      first = first || input;
-    }
+    if (input) input.setAttribute("aria-invalid", "true");
     return true;
   };
   const loose = [];
@@ -68,7 +64,8 @@ function showErrors(form, errors) {
       loose.push(...problems);
     }
   }
-  return { first, loose };
+  // The first field to fix as the screen shows them, top to bottom (not the rules' order).
+  return { first: form.querySelector("[aria-invalid]"), loose };
 }
 
 const photos = () => import("../../photo/photos.js");
@@ -100,8 +97,8 @@ export async function formScreen(app, id) {
   const opened = {
     type: start.type, title: start.title, starts_on: showDate(start.starts_on), ends_on: showDate(start.ends_on),
     place: start.place, members_count: String(start.members_count ?? 0), citizens_served: String(start.citizens_served ?? 0),
-    volunteer_hours: String(start.volunteer_hours ?? "0"), description: start.description,
-    quantities: Object.fromEntries(Object.entries(start.quantities || {}).map(([k, v]) => [k, String(v)])),
+    volunteer_hours: typedNumber(start.volunteer_hours ?? "0"), description: start.description,
+    quantities: Object.fromEntries(Object.entries(start.quantities || {}).map(([k, v]) => [k, typedNumber(v)])),
   };
   const values = draft ? draft.values : opened;
   for (const [name, input] of Object.entries(inputs)) input.value = values[name] ?? "";
@@ -300,7 +297,9 @@ export async function formScreen(app, id) {
       if (err instanceof store.StorageFull) app.storageFull();
       return;
     }
-    if (status !== "draft") app.saved();
+    // The list opens on the saved entry; only what was queued is sent (a draft is not).
+    if (status !== "draft") app.saved(recordId);
+    else app.shown = recordId;
     app.go("#/");
   });
   return [form];

@@ -6,7 +6,7 @@ import { fold, showDate } from "../text.js";
 import { badge, el, stateOf, typeName } from "../ui.js";
 
 // Kept while the app is open, so coming back from a detail keeps the person's filters.
-const filters = { q: "", month: "", type: "", status: "" };
+const filters = { q: "", month: "", type: "", status: "", open: false };
 
 function matches(rec, reference) {
   if (filters.month && !(rec.starts_on || "").startsWith(filters.month)) return false;
@@ -60,19 +60,30 @@ export async function listScreen(app) {
     if (!shown.length) list.append(el("li", { class: "empty", text: records.length ? t("none_found") : t("none_yet") }));
   }
 
-  const search = el("input", { id: "search", type: "search", placeholder: t("search"), "aria-label": t("search"), value: filters.q });
+  const search = el("input", { id: "search", type: "search", placeholder: t("search_short"), "aria-label": t("search"), value: filters.q });
   search.addEventListener("input", () => {
     filters.q = search.value;
     fill();
   });
-  const bar = el(
+  // The three filters fold behind one button (on 640 px they took a third of the screen);
+  // open while any of them is set, so a filtered list never hides why it is short.
+  const more = el(
     "div",
-    { class: "filters" },
-    search,
+    { class: "filters", id: "filters-more", hidden: !(filters.open || filters.month || filters.type || filters.status) },
     select("filter-month", t("all_months"), [["", t("all_months")], ...months.map((m) => [m, `${m.slice(5)}/${m.slice(0, 4)}`])], filters.month, (v) => { filters.month = v; fill(); }),
     select("filter-type", t("all_types"), [["", t("all_types")], ...usedTypes.map((c) => [c, typeName(reference, c, lang)])], filters.type, (v) => { filters.type = v; fill(); }),
     select("filter-status", t("all_statuses"), [["", t("all_statuses")], ...statuses.map((s) => [s, statusText[s]])], filters.status, (v) => { filters.status = v; fill(); }),
   );
+  const toggle = el("button", {
+    type: "button", id: "filters-toggle", class: "secondary", text: t("filters"),
+    "aria-controls": "filters-more", "aria-expanded": String(!more.hidden),
+  });
+  toggle.addEventListener("click", () => {
+    more.hidden = !more.hidden;
+    filters.open = !more.hidden;
+    toggle.setAttribute("aria-expanded", String(!more.hidden));
+  });
+  const bar = el("div", { class: "search-row" }, search, toggle);
   fill();
   const returned = records.filter((r) => stateOf(r).key === "returned");
   const banner = returned.length
@@ -80,5 +91,5 @@ export async function listScreen(app) {
       el("strong", { text: t("returned_banner", { n: returned.length }) }),
       el("ul", { class: "plain" }, ...returned.map((r) => el("li", {}, el("a", { href: `#/a/${r.id}/edit`, text: r.title })))))
     : null;
-  return [banner, el("h1", { text: t("list_title") }), bar, list].filter(Boolean);
+  return [banner, el("h1", { text: t("list_title") }), bar, more, list].filter(Boolean);
 }

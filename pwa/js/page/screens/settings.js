@@ -2,10 +2,12 @@
 
 import * as store from "../../shared/db.js";
 import { isolate, language, t } from "../i18n.js";
+import { showNumber } from "../text.js";
 import { button, el } from "../ui.js";
 
 function size(bytes) {
-  return bytes > 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  const one = (n) => showNumber(Math.round(n * 10) / 10);
+  return bytes > 1e9 ? `${one(bytes / 1e9)} GB` : `${one(bytes / 1e6)} MB`;
 }
 
 export async function settingsScreen(app) {

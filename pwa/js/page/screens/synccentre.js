@@ -6,12 +6,12 @@ import * as store from "../../shared/db.js";
 import { pendingEntries, wonBy } from "../../shared/entries.js";
 import { said, t } from "../i18n.js";
 import { resolveConflict } from "../../shared/sync.js";
-import { showDate } from "../text.js";
+import { showDate, showTime } from "../text.js";
 import { button, el } from "../ui.js";
 import { refusedBox } from "./refused.js";
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString("vi-VN") : "—";
+  return iso ? showTime(iso) : "—";
 }
 
 function valueText(value, field) {
@@ -49,7 +49,7 @@ export async function syncScreen(app) {
     el("dt", { text: t("last_sync") }), el("dd", { id: "last-sync", text: when(lastSync) }),
     ...(lastError ? [el("dt", { text: t("last_error") }), el("dd", { id: "last-error", text: whyStopped(lastError) })] : []),
   ));
-  parts.push(button(t("sync_now"), { id: "sync-now", onclick: () => app.sync() }));
+  parts.push(button(t("sync_check"), { id: "sync-now", onclick: () => app.sync() }));
 
   // One line per entry, in the person's words, with what will happen to it; the protocol's
   // mutations stay reachable underneath for whoever helps (decision 157).
