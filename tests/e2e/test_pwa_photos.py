@@ -215,9 +215,11 @@ def test_store_upgrade_keeps_what_the_previous_version_kept(world, live_server, 
 def test_photo_code_is_not_part_of_the_first_visit(world, live_server, phone_page):
     page = phone_page
     ready(page, live_server)
+    # The sources' module, or the build's chunk of it (js/chunks/photos-<hash>.js).
+    photo_code = r"/\/js\/photo\/|\/photos-[A-Z0-9]+\.js$/"
     loaded = (
         "performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(n => n.includes('/js/photo/'))"
+        f".filter(n => {photo_code}.test(n))"
     )
     assert page.evaluate(loaded) == []
     assert page.locator("link[rel=modulepreload][href*='js/photo/']").count() == 0
@@ -228,5 +230,6 @@ def test_photo_code_is_not_part_of_the_first_visit(world, live_server, phone_pag
     # …and offline too: the worker precached it with the shell.
     assert page.evaluate(
         "caches.keys().then(ks => caches.open(ks.find(k => k.startsWith('sodoan-shell-'))))"
-        ".then(c => c.match('/app/js/photo/photos.js')).then(r => !!r)"
+        ".then(c => c.keys())"
+        f".then(reqs => reqs.some(r => {photo_code}.test(new URL(r.url).pathname)))"
     )

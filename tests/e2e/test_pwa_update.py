@@ -109,7 +109,7 @@ def test_a_phone_on_the_first_database_version_is_upgraded_with_its_outbox(
         "new Promise(r => { const q = indexedDB.open('sodoan'); "
         "q.onsuccess = () => { r(q.result.version); q.result.close(); }; })"
     )
-    assert version == 2
+    assert version == 3  # through every upgrade (3: evidence photos)
     assert outbox_count(page) == 0
     with world.app.app_context():
         assert db.session.get(Activity, uuid.UUID(record_id)).title == "Từ phiên bản đầu"

@@ -3,7 +3,7 @@
 
 import * as store from "../../shared/db.js";
 import { dropDraft, sendDraft } from "../../shared/entries.js";
-import { queueDelete } from "../../shared/outbox.js";
+import { movedAway, queueDelete } from "../../shared/outbox.js";
 import { language, t } from "../i18n.js";
 import { showDate, showNumber } from "../text.js";
 import { badge, button, el, typeName } from "../ui.js";
