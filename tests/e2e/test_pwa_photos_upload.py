@@ -90,6 +90,24 @@ def test_photo_taken_offline_arrives_reduced_and_is_released(
     assert "Chờ gửi" not in page.inner_text("#photo-list")
     screenshot(page, "pwa-photo-sent")
 
+    # Staff see it in the review page: the server's thumbnail, loaded.
+    staff = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        desk = staff.new_page()
+        desk.goto(live_server + "/login")
+        desk.fill("#username", "tinh")  # provincial staff
+        desk.fill("#password", "mat-khau-thu-nghiem")
+        desk.click("button[type=submit]")
+        desk.click("text=Duyệt hoạt động")
+        desk.click(f"#queue a[href$='{rec['activity_id']}']")
+        desk.wait_for_selector("#evidence img")
+        until(desk, "[...document.querySelectorAll('#evidence img')].every(i => i.naturalWidth)")
+        assert desk.locator("#evidence img").count() == 1
+        assert 0 < desk.evaluate("document.querySelector('#evidence img').naturalWidth") <= 320
+        screenshot(desk, "dashboard-review-photo")
+    finally:
+        staff.close()
+
     # Another phone of the branch: the photo as a thumbnail from the server, kept offline.
     context = browser.new_context(**PHONE, service_workers="allow")
     try:
