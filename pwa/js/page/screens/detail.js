@@ -105,9 +105,11 @@ export async function detailScreen(app, id) {
       }),
     );
   }
-  // Evidence photos (js/photo/, loaded only now).
+  // Evidence photos (js/photo/, loaded only now). Added only to an entry the server can
+  // take them for: a draft's are added on its form (staged with it), and a refused
+  // entry offers only what can work for its refusal (decision 156).
   const photosBox = el("section", { id: "photos", class: "photo-box" });
-  photos().then((m) => m.mountPhotos(photosBox, app, { activityId: rec.id, editable: !rec._draft && !rec._deleting && !movedAway(rec, app.reference) }));
+  photos().then((m) => m.mountPhotos(photosBox, app, { activityId: rec.id, editable: !rec._draft && !rec._rejected && !rec._deleting && !movedAway(rec, app.reference) }));
   parts.push(photosBox, problem, actions, el("a", { href: "#/", class: "back", text: `← ${t("nav_list")}` }));
   return parts;
 }
