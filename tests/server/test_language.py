@@ -28,6 +28,7 @@ from server import create_app
 from server.errors import MESSAGES
 from server.extensions import db
 from server.models import (
+    NOMINATION_KINDS,
     ROLE_LABELS,
     STATUS_LABELS,
     UNIT_KIND_LABELS,
@@ -35,6 +36,8 @@ from server.models import (
     ActivityType,
     AuditEvent,
     Device,
+    Phase,
+    Pillar,
     Unit,
     UnitEvent,
     UnitKind,
@@ -71,6 +74,10 @@ ENGLISH = [
     "Change your password",
     "Wrong username or password",
     "Failed sign-ins",
+    "Who has reported",
+    "Review the activities your branches sent up",
+    "Entries the server refused",
+    "Figures are being updated",
 ]
 
 VIETNAMESE_LETTERS = re.compile(
@@ -141,7 +148,7 @@ def _ids_and_strings(language: str) -> tuple[set[str], set[str]]:
 
 
 def _pairs(half: int) -> set[str]:
-    labels = (ROLE_LABELS, UNIT_KIND_LABELS, STATUS_LABELS)
+    labels = (ROLE_LABELS, UNIT_KIND_LABELS, STATUS_LABELS, NOMINATION_KINDS)
     return {pair[half] for table in labels for pair in table.values()}
 
 
@@ -158,6 +165,12 @@ def data_strings(app: Any) -> list[str]:
             Device.name,
             Activity.title,
             Activity.place,
+            ActivityType.name_vi,
+            ActivityType.name_en,
+            Pillar.name_vi,
+            Pillar.name_en,
+            Phase.name_vi,
+            Phase.name_en,
         ):
             found.update(v for v in db.session.scalars(select(column)) if v)
         for detail in db.session.scalars(select(UnitEvent.detail)):
@@ -223,8 +236,10 @@ def _scene(world: World) -> World:
             citizens_served=1500,
             volunteer_hours=48.5,
             recorded_at_suspect=True,
+            status="submitted",
         )
         world.ids["gone"] = gone.id
+        world.ids["activity"] = db.session.scalar(select(Activity.id))
         world.ids["hoa"] = db.session.scalar(select(User.id).where(User.username == "hoa"))
         world.ids["minh"] = db.session.scalar(select(User.id).where(User.username == "minh"))
         db.session.commit()
@@ -347,6 +362,68 @@ PAGES: dict[str, Page] = {
     "not found": lambda w, lang: _html(client_in(w, lang, "canbo").get("/nowhere"), 404),
     "wrong method": lambda w, lang: _html(client_in(w, lang).get("/logout"), 405),
     "activity facts": _facts,
+    # The reports and the review (issue 16 §3, the rest): a province, a commune, a branch.
+    "report, province": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}?p=2026")
+    ),
+    "report, branch": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['b1']}?p=2026-11")
+    ),
+    "report, wrong period": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}?p=hôm-qua"), 400
+    ),
+    "report, a quarter": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/reports/{w.ids['commune']}?p=2026-Q4&sort=name")
+    ),
+    "report's activity": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/activity/{w.ids['activity']}")
+    ),
+    "completeness": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}/completeness?p=2026-11")
+    ),
+    "completeness, missing only": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(
+            f"/reports/{w.ids['commune']}/completeness?p=2026-10&only=missing"
+        )
+    ),
+    "targets": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/targets?p=2026",
+            data={"type_id": "0", "each_kind": "branch", "activities": "2"},
+            follow_redirects=True,
+        )
+    ),
+    "targets, commune": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/reports/{w.ids['commune']}/targets?p=2026")
+    ),
+    "commendations": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/commendations?p=2026",
+            data={
+                "kind": "member",
+                "name": "Nông Thị Hoa",
+                "reason": "Ngày thứ bảy tình nguyện",
+                "activities": str(w.ids["activity"]),
+            },
+            follow_redirects=True,
+        )
+    ),
+    "commendations, mistakes": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/commendations?p=2026", data={"kind": "member"}
+        )
+    ),
+    "review queue": lambda w, lang: _html(client_in(w, lang, "canbo").get("/review/")),
+    "review queue, verified": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get("/review/?status=verified&sort=date")
+    ),
+    "review, one activity": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/review/{w.ids['activity']}")
+    ),
+    "review, nothing chosen": lambda w, lang: _html(
+        client_in(w, lang, "canbo").post("/review/verify", data={}, follow_redirects=True)
+    ),
+    "refused entries": lambda w, lang: _html(client_in(w, lang, "canbo").get("/review/refused")),
 }
 
 
