@@ -463,3 +463,29 @@ def test_an_english_page_has_no_vietnamese(scene: World, page: str) -> None:
     vietnamese_only = words(" ".join(ids)) - words(" ".join(_ids_and_strings("en")[1]))
     leftovers = sorted(words(text) & {w for w in vietnamese_only if len(w) > 3})
     assert not leftovers, f"catalogue ids left untranslated on {page!r}: {leftovers}"
+
+
+@pytest.mark.parametrize(
+    ("table", "vietnamese", "english"),
+    [
+        ("activities", ["Trạng thái", "Đã gửi", "Tổng cộng"], ["Status", "Submitted", "Total"]),
+        ("pillars", ["Trụ cột", "Trách nhiệm với", "Tổng cộng"], ["Pillar", "Responsibility"]),
+        ("completeness", ["Tình trạng", "Chi đoàn"], ["State", "Branch", "Reported"]),
+    ],
+)
+def test_an_export_stays_vietnamese_for_an_english_page(
+    scene: World, table: str, vietnamese: list[str], english: list[str]
+) -> None:
+    """The page's table and the export share a spec (decision 185): the page in English
+    must not make the export English."""
+    client = client_in(scene, "en", "tinh")
+    unit = scene.ids["province" if table == "pillars" else "b1"]
+    page = client.get(f"/reports/{unit}?p=2026-11").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    resp = client.get(f"/reports/{unit}/export.csv?p=2026-11&table={table}")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    for said in vietnamese:
+        assert said in text, said
+    for said in english:
+        assert not re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text), said
