@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..i18n import N_
+from ..i18n import N_, pick
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 #: A range longer than this is refused: reports run over the whole subtree.
@@ -49,6 +49,8 @@ class Period:
     ends_on: date  # inclusive
     label: str
     code: str  # the ``p`` string that gives this period back
+    #: A phase's label in English, where its catalogue row has one.
+    label_en: str | None = None
 
     @property
     def shown(self) -> str:
@@ -65,7 +67,9 @@ class Period:
             return _("Quý %(quarter)s/%(year)s", quarter=q, year=self.starts_on.year)
         if self.kind == "year":
             return _("Năm %(year)s", year=self.starts_on.year)
-        return self.label  # a range: dates only; a phase: its name, from the catalogue
+        if self.kind == "phase":
+            return pick((self.label, self.label_en or self.label))
+        return self.label  # a range: dates only
 
     @property
     def days(self) -> int:
@@ -118,8 +122,11 @@ def span(start: date, end: date) -> Period:
     return Period("range", start, end, label, f"{start.isoformat()}..{end.isoformat()}")
 
 
-def phase(code: str, name: str, start: date, end: date) -> Period:
-    return Period("phase", start, end, f"{name} ({start.year}–{end.year})", f"phase:{code}")
+def phase(code: str, name: str, start: date, end: date, name_en: str | None = None) -> Period:
+    """A phase of the catalogue; ``name`` (Vietnamese) makes the label of the exports."""
+    years = f"({start.year}–{end.year})"
+    english = f"{name_en} {years}" if name_en else None
+    return Period("phase", start, end, f"{name} {years}", f"phase:{code}", english)
 
 
 def _date(text: str) -> date:
@@ -154,7 +161,7 @@ def _within_years(start: date, end: date) -> Period:
     return span(start, end)
 
 
-def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, date]]) -> Period:
+def parse(text: str | None, *, today: date, phases: dict[str, tuple[Any, ...]]) -> Period:
     """Read ``p``; no value means the current year."""
     text = (text or "").strip()
     if not text:
@@ -180,7 +187,7 @@ def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, d
     raise PeriodError(N_("Không hiểu khoảng thời gian “%(text)s”."), text=text)
 
 
-def choices(today: date, phases: dict[str, tuple[str, date, date]]) -> list[Period]:
+def choices(today: date, phases: dict[str, tuple[Any, ...]]) -> list[Period]:
     """The periods offered in the picker: recent months, quarters, years, every phase."""
     this_q = (today.month - 1) // 3 + 1
     out = [month(today.year, today.month)]

@@ -78,9 +78,10 @@ def _today() -> date:
     return utcnow().astimezone(VIETNAM).date()
 
 
-def _phases() -> dict[str, tuple[str, date, date]]:
+def _phases() -> dict[str, tuple[str, date, date, str]]:
+    """Each phase as ``periods.phase`` takes it: Vietnamese name, dates, English name."""
     return {
-        p.code: (p.name_vi, p.starts_on, p.ends_on)
+        p.code: (p.name_vi, p.starts_on, p.ends_on, p.name_en)
         for p in reader().scalars(select(Phase).order_by(Phase.starts_on))
     }
 

@@ -489,3 +489,14 @@ def test_an_export_stays_vietnamese_for_an_english_page(
         assert said in text, said
     for said in english:
         assert not re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text), said
+
+
+def test_a_phase_is_named_in_the_page_language(scene: World) -> None:
+    with scene.app.app_context():
+        phase = db.session.scalars(select(Phase).order_by(Phase.starts_on)).first()
+        assert phase is not None
+        names = (phase.name_vi, phase.name_en)
+    for language, (said, not_said) in (("vi", names), ("en", names[::-1])):
+        page = client_in(scene, language, "tinh").get(f"/reports/{scene.ids['province']}?p=2026")
+        text = visible(page.get_data(as_text=True))[1]
+        assert said in text and not_said not in text, language
