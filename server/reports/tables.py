@@ -7,6 +7,12 @@ a list says more than the value. The page renders a :class:`Listing` with the ma
 ``templates/reports/_table.html``; the export turns the same listing into a
 :class:`~server.reports.export.Table`. So a column added to a report is added to both,
 and the two can never disagree on what a figure is.
+
+The exports are formal documents and stay Vietnamese whatever the page's language: a
+column's ``header`` is a plain Vietnamese string; its ``page`` heading and a spec's
+``empty`` are marked ``N_`` and translated by the page's macro; a cell the page shows in
+its own language (a status, a state, a pillar) has a ``sheet`` reader that keeps the
+Vietnamese for the exports (decision 185).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formatting import vn_date, vn_datetime
+from ..i18n import N_, pick
 from ..models import NOMINATION_KINDS, STATUS_LABELS, UNIT_KIND_LABELS, Activity, Unit
 from .columns import Cell, Column, Listing, Spec, quantity_columns
 from .completeness import BranchState, Completeness
@@ -47,11 +54,11 @@ def _figures(get: Cell, *, verified_on_page: bool = True) -> tuple[Column, ...]:
         )
 
     return (
-        column("Số hoạt động", "Hoạt động", "activities"),
-        column("Đã xác nhận", "Đã xác nhận" if verified_on_page else None, "verified"),
-        column("Lượt đoàn viên tham gia", "Đoàn viên", "members"),
-        column("Người dân được phục vụ", "Người dân", "citizens"),
-        column("Giờ tình nguyện", "Giờ", "hours"),
+        column("Số hoạt động", N_("Hoạt động"), "activities"),
+        column("Đã xác nhận", N_("Đã xác nhận") if verified_on_page else None, "verified"),
+        column("Lượt đoàn viên tham gia", N_("Đoàn viên"), "members"),
+        column("Người dân được phục vụ", N_("Người dân"), "citizens"),
+        column("Giờ tình nguyện", N_("Giờ"), "hours"),
     )
 
 
@@ -76,6 +83,13 @@ class Line:
     unit: Unit | None = None
     #: Its share of the whole's activities, in per cent.
     share: int | None = None
+    #: The label's English, where it has one (a pillar's name).
+    label_en: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The label in the page's language."""
+        return pick((self.label, self.label_en or self.label))
 
     @property
     def verified_rate(self) -> int | None:
@@ -88,13 +102,18 @@ UNITS = Spec(
     "Tổng hợp theo đơn vị",
     (
         Column(
-            "Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit", sort="name"
+            "Đơn vị",
+            lambda r: r.label,
+            N_("Đơn vị"),
+            _fixed(N_("Tổng cộng")),
+            show="unit",
+            sort="name",
         ),
         *_figures(lambda r: r.figures),
         Column(
             "Tỷ trọng số hoạt động (%)",
             lambda r: r.share,
-            "Tỷ trọng",
+            N_("Tỷ trọng"),
             lambda t: 100 if t.activities else None,
             num=True,
             show="percent",
@@ -104,7 +123,7 @@ UNITS = Spec(
         Column(
             "Tỷ lệ đã xác nhận (%)",
             lambda r: r.verified_rate,
-            "Tỷ lệ xác nhận",
+            N_("Tỷ lệ xác nhận"),
             lambda t: percent(t.verified, t.activities),
             num=True,
             show="percent",
@@ -120,7 +139,13 @@ PILLARS = Spec(
     "pillars",
     "Tổng hợp theo trụ cột “3 trách nhiệm”",
     (
-        Column("Trụ cột", lambda r: r.label, "Trụ cột", _fixed("Tổng cộng")),
+        Column(
+            "Trụ cột",
+            lambda r: r.shown,
+            N_("Trụ cột"),
+            _fixed(N_("Tổng cộng")),
+            sheet=lambda r: r.label,
+        ),
         *_figures(lambda r: r.figures),
     ),
     page_total=True,
@@ -141,17 +166,17 @@ TYPES = Spec(
     "Tổng hợp theo loại hoạt động",
     (
         Column("Trụ cột", lambda r: r.type.pillar.name_vi, total=_fixed("Tổng cộng")),
-        Column("Loại hoạt động", lambda r: r.type.name_vi, "Loại hoạt động", show="type"),
+        Column("Loại hoạt động", lambda r: r.type.name_vi, N_("Loại hoạt động"), show="type"),
         *_figures(lambda r: r.figures, verified_on_page=False),
         Column(
             "Số liệu riêng",
             _quantities,
-            "Số liệu riêng",
+            N_("Số liệu riêng"),
             show="quantities",
             spread=quantity_columns(lambda r: r.quantities),
         ),
     ),
-    empty="Chưa có hoạt động nào trong kỳ này.",
+    empty=N_("Chưa có hoạt động nào trong kỳ này."),
 )
 
 
@@ -186,7 +211,8 @@ def units(ov: Overview, order: Callable[[list[Line]], list[Line]] | None = None)
 
 
 def pillars(ov: Overview) -> Listing:
-    return Listing(PILLARS, [Line(p.name_vi, f) for p, f in ov.by_pillar], ov.total)
+    rows = [Line(p.name_vi, f, label_en=p.name_en) for p, f in ov.by_pillar]
+    return Listing(PILLARS, rows, ov.total)
 
 
 def types(ov: Overview) -> Listing:
@@ -202,7 +228,7 @@ ACTIVITIES = Spec(
         Column(
             "Ngày",
             lambda a: vn_date(a.starts_on),
-            "Ngày",
+            N_("Ngày"),
             _fixed("Tổng cộng"),
             css="nowrap",
             sheet=lambda a: a.starts_on,
@@ -212,17 +238,30 @@ ACTIVITIES = Spec(
         Column(
             "Tên hoạt động",
             lambda a: a.title,
-            "Hoạt động",
+            N_("Hoạt động"),
             lambda t: f"{t.activities} hoạt động",
             show="activity",
         ),
         Column("Địa điểm", lambda a: a.place),
-        Column("Đoàn viên", lambda a: a.members_count, "Đoàn viên", lambda t: t.members, num=True),
         Column(
-            "Người dân", lambda a: a.citizens_served, "Người dân", lambda t: t.citizens, num=True
+            "Đoàn viên", lambda a: a.members_count, N_("Đoàn viên"), lambda t: t.members, num=True
         ),
-        Column("Giờ tình nguyện", lambda a: a.volunteer_hours, "Giờ", lambda t: t.hours, num=True),
-        Column("Trạng thái", lambda a: STATUS_LABELS[a.status][0], "Trạng thái"),
+        Column(
+            "Người dân",
+            lambda a: a.citizens_served,
+            N_("Người dân"),
+            lambda t: t.citizens,
+            num=True,
+        ),
+        Column(
+            "Giờ tình nguyện", lambda a: a.volunteer_hours, N_("Giờ"), lambda t: t.hours, num=True
+        ),
+        Column(
+            "Trạng thái",
+            lambda a: pick(STATUS_LABELS[a.status]),
+            N_("Trạng thái"),
+            sheet=lambda a: STATUS_LABELS[a.status][0],
+        ),
         Column(
             "Ghi trên điện thoại lúc",
             lambda a: vn_datetime(a.recorded_at),
@@ -230,7 +269,7 @@ ACTIVITIES = Spec(
         ),
         Column("Số liệu riêng", str, spread=quantity_columns(_activity_amounts)),
     ),
-    empty="Chưa có hoạt động nào trong kỳ này.",
+    empty=N_("Chưa có hoạt động nào trong kỳ này."),
 )
 
 
@@ -250,7 +289,7 @@ COMPLETENESS = Spec(
         Column(
             "Chi đoàn",
             lambda b: b.unit.name,
-            "Chi đoàn",
+            N_("Chi đoàn"),
             lambda c: f"{c.reported}/{c.expected} chi đoàn đã báo cáo, {c.on_time} đúng hạn",
             show="branch",
             sort="name",
@@ -259,23 +298,24 @@ COMPLETENESS = Spec(
         Column(
             "Đơn vị cấp trên",
             lambda b: b.parent.name if b.parent else "",
-            "Đơn vị cấp trên",
+            N_("Đơn vị cấp trên"),
             sort="parent",
             export=False,
         ),
         Column(
             "Số hoạt động",
             lambda b: b.activities,
-            "Hoạt động",
+            N_("Hoạt động"),
             lambda c: sum(b.activities for b in c.branches),
             num=True,
             sort="activities",
         ),
         Column(
             "Tình trạng",
-            lambda b: b.label,
-            "Tình trạng",
+            lambda b: b.shown(),
+            N_("Tình trạng"),
             lambda c: f"Hạn: {vn_date(c.due)}",
+            sheet=lambda b: b.label,
             sort="state",
         ),
         Column(
@@ -291,7 +331,7 @@ COMPLETENESS = Spec(
         Column(
             "Điện thoại đồng bộ lần cuối",
             lambda b: vn_datetime(b.last_sync),
-            "Điện thoại đồng bộ lần cuối",
+            N_("Điện thoại đồng bộ lần cuối"),
             css="nowrap",
             sheet=lambda b: b.last_sync,
             sort="sync",
@@ -302,7 +342,7 @@ COMPLETENESS = Spec(
             total=lambda c: sum(b.pending for b in c.branches),
         ),
     ),
-    empty="Không có chi đoàn nào trong kỳ này.",
+    empty=N_("Không có chi đoàn nào trong kỳ này."),
     row_class=lambda b: f"state-{b.state}",
 )
 
@@ -320,21 +360,22 @@ NOMINATIONS = Spec(
     (
         Column(
             "Loại",
-            lambda n: NOMINATION_KINDS[n.kind][0],
-            "Loại",
+            lambda n: pick(NOMINATION_KINDS[n.kind]),
+            N_("Loại"),
             lambda ns: f"{len(ns)} đề nghị",
+            sheet=lambda n: NOMINATION_KINDS[n.kind][0],
         ),
-        Column("Cá nhân / mô hình", lambda n: n.name, "Cá nhân / mô hình"),
-        Column("Đơn vị đề nghị", lambda n: n.unit.name, "Đơn vị"),
-        Column("Thành tích", lambda n: n.reason, "Thành tích", css="text"),
+        Column("Cá nhân / mô hình", lambda n: n.name, N_("Cá nhân / mô hình")),
+        Column("Đơn vị đề nghị", lambda n: n.unit.name, N_("Đơn vị")),
+        Column("Thành tích", lambda n: n.reason, N_("Thành tích"), css="text"),
         Column(
             "Hoạt động minh chứng",
             lambda n: "; ".join(f"{vn_date(a.starts_on)} {a.title}" for a in n.activities),
-            "Hoạt động minh chứng",
+            N_("Hoạt động minh chứng"),
             show="evidence",
         ),
     ),
-    empty="Chưa có đề nghị nào trong kỳ này.",
+    empty=N_("Chưa có đề nghị nào trong kỳ này."),
 )
 
 
