@@ -53,6 +53,9 @@ class Figures:
     citizens: int = 0
     hours: Decimal = Decimal(0)
     verified: int = 0
+    #: Counted activities without evidence: set by :func:`server.reports.proof.fill`
+    #: on the overview's units, read live, not from the per-day totals (decision 188).
+    unproven: int = 0
 
     @classmethod
     def of(cls, row: Any) -> Figures:
@@ -71,6 +74,7 @@ class Figures:
             self.citizens + other.citizens,
             self.hours + other.hours,
             self.verified + other.verified,
+            self.unproven + other.unproven,
         )
 
 

@@ -12,7 +12,7 @@ and the two can never disagree on what a figure is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..formatting import vn_date, vn_datetime
@@ -82,6 +82,11 @@ class Line:
         """Of its activities, the per cent verified by a reviewer."""
         return percent(self.figures.verified, self.figures.activities)
 
+    @property
+    def unproven_rate(self) -> int | None:
+        """Of its activities, the per cent without an evidence photo."""
+        return percent(self.figures.unproven, self.figures.activities)
+
 
 UNITS = Spec(
     "units",
@@ -109,6 +114,24 @@ UNITS = Spec(
             num=True,
             show="percent",
             sort="verified_rate",
+            export=False,
+        ),
+        Column(
+            "Hoạt động chưa có ảnh minh chứng",
+            lambda r: r.figures.unproven,
+            "Chưa có ảnh",
+            lambda t: t.unproven,
+            num=True,
+            sort="unproven",
+        ),
+        Column(
+            "Tỷ lệ chưa có ảnh minh chứng (%)",
+            lambda r: r.unproven_rate,
+            "Tỷ lệ chưa có ảnh",
+            lambda t: percent(t.unproven, t.activities),
+            num=True,
+            show="percent",
+            sort="unproven_rate",
             export=False,
         ),
     ),
@@ -166,6 +189,7 @@ def direct(ov: Overview) -> Figures | None:
         ov.total.citizens - rest.citizens,
         ov.total.hours - rest.hours,
         ov.total.verified - rest.verified,
+        ov.total.unproven - rest.unproven,
     )
     return diff if ov.children and diff.activities else None
 
@@ -234,11 +258,30 @@ ACTIVITIES = Spec(
 )
 
 
-def activities(items: list[Activity]) -> Listing:
+def activities(items: list[Activity], photos: dict[Any, int] | None = None) -> Listing:
+    """A branch's activities; with ``photos`` (stored photos by activity id, see
+    :func:`server.reports.proof.photo_counts`), a column of them, and the rows without
+    any marked (decision 189)."""
     total = Figures()
     for a in items:
         total = total + Figures(1, a.members_count, a.citizens_served, a.volunteer_hours)
-    return Listing(ACTIVITIES, items, total)
+    if photos is None:
+        return Listing(ACTIVITIES, items, total)
+    count: Cell = lambda a: photos.get(a.id, 0)  # noqa: E731
+    column = Column(
+        "Số ảnh minh chứng",
+        count,
+        "Ảnh minh chứng",
+        lambda _t: sum(photos.get(a.id, 0) for a in items),
+        num=True,
+    )
+    *before, last = ACTIVITIES.columns
+    spec = replace(
+        ACTIVITIES,
+        columns=(*before, column, last),
+        row_class=lambda a: "" if count(a) else "no-evidence",
+    )
+    return Listing(spec, items, total)
 
 
 # -- who has reported ---------------------------------------------------------------------
