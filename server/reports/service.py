@@ -104,6 +104,8 @@ class Overview:
     by_pillar: list[tuple[Pillar, Figures]]
     by_type: list[TypeRow]
     trend: list[tuple[str, Figures]] = field(default_factory=list)
+    #: Every unit below was below it for the whole period (the usual case).
+    whole: bool = True
 
 
 def held_on_activity_date(c: Any) -> Any:
@@ -323,6 +325,7 @@ def overview(
         by_pillar=[(p, pillar_figures.get(p.id, Figures())) for p in pillars],
         by_type=type_rows,
         trend=[(m, trend_rows.get(m, Figures())) for m in trend_period.months()],
+        whole=whole,
     )
 
 

@@ -5,11 +5,13 @@ photo that is not deleted: a photo still waiting for its bytes, or deleted, is n
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 
 from server.extensions import db
 from server.models import Unit
+from server.units.service import move_unit
 from tests import factories as f
 from tests.evidence.photos import ev_mutation, jpeg, record, upload
 from tests.server import htmltables, sheets
@@ -144,3 +146,29 @@ def test_a_branchs_activity_list_marks_those_without_evidence(photos):
     at = sheet.headers.index("Số ảnh minh chứng")
     assert sorted(sheet.column("Số ảnh minh chứng")) == [0, 0, 2]
     assert sheet.raw_totals[at].startswith("=SUM(") and sheet.totals[at] == 2
+
+
+def test_a_branch_that_moved_counts_where_it_was_on_each_date(photos):
+    """Cốc Lùng moves to Lũng Nặm on 1 July: its March activity (no photo) stays Trường
+    Hà's, its November one (a photo) is Lũng Nặm's; Trường Hà's units below no longer
+    stayed below all year, the province's did."""
+    with photos.app.app_context():
+        b2 = db.session.get(Unit, photos.ids["b2"])
+        f.activity(b2, date(2026, 3, 10), status="submitted")
+        move_unit(b2, db.session.get(Unit, photos.ids["other"]), date(2026, 7, 1))
+        db.session.commit()
+    caught_up(photos.app)
+    commune = signed_in(photos.app, "canbo")
+    html = commune.get(f"/reports/{photos.ids['commune']}?p=2026").get_data(as_text=True)
+    assert _units(html) == {
+        "Chi đoàn xóm Cốc Lùng": ("1", "1", "100%"),
+        "Chi đoàn xóm Nà Mạ": ("3", "2", "67%"),
+        "Tổng cộng": ("4", "3", "75%"),
+    }
+    province = signed_in(photos.app, "tinh")
+    html = province.get(f"/reports/{photos.ids['province']}?p=2026").get_data(as_text=True)
+    assert _units(html) == {
+        "Đoàn xã Trường Hà": ("4", "3", "75%"),
+        "Đoàn xã Lũng Nặm": ("3", "1", "33%"),
+        "Tổng cộng": ("7", "4", "57%"),
+    }
