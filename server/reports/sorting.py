@@ -132,5 +132,7 @@ UNIT_KEYS: dict[str, Callable[[Any], Any]] = {
     "hours": lambda r: r.figures.hours,
     "share": lambda r: r.share,
     "verified_rate": lambda r: r.verified_rate,
+    "unproven": lambda r: r.figures.unproven,
+    "unproven_rate": lambda r: r.unproven_rate,
 }
 UNIT_LARGEST_FIRST = tuple(k for k in UNIT_KEYS if k != "name")

@@ -18,16 +18,15 @@ Vietnamese for the exports (decision 185).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..formatting import vn_date, vn_datetime
 from ..i18n import N_, pick
-from ..models import NOMINATION_KINDS, STATUS_LABELS, UNIT_KIND_LABELS, Activity, Unit
+from ..models import STATUS_LABELS, Activity, Unit
 from .columns import Cell, Column, Listing, Spec, quantity_columns
 from .completeness import BranchState, Completeness
 from .service import Figures, Overview
-from .targets import Progress
 
 
 def _activity_amounts(a: Activity) -> list[tuple[dict, Any]]:
@@ -96,6 +95,11 @@ class Line:
         """Of its activities, the per cent verified by a reviewer."""
         return percent(self.figures.verified, self.figures.activities)
 
+    @property
+    def unproven_rate(self) -> int | None:
+        """Of its activities, the per cent without an evidence photo."""
+        return percent(self.figures.unproven, self.figures.activities)
+
 
 UNITS = Spec(
     "units",
@@ -128,6 +132,24 @@ UNITS = Spec(
             num=True,
             show="percent",
             sort="verified_rate",
+            export=False,
+        ),
+        Column(
+            "Hoạt động chưa có ảnh minh chứng",
+            lambda r: r.figures.unproven,
+            N_("Chưa có ảnh"),
+            lambda t: t.unproven,
+            num=True,
+            sort="unproven",
+        ),
+        Column(
+            "Tỷ lệ chưa có ảnh minh chứng (%)",
+            lambda r: r.unproven_rate,
+            N_("Tỷ lệ chưa có ảnh"),
+            lambda t: percent(t.unproven, t.activities),
+            num=True,
+            show="percent",
+            sort="unproven_rate",
             export=False,
         ),
     ),
@@ -191,6 +213,7 @@ def direct(ov: Overview) -> Figures | None:
         ov.total.citizens - rest.citizens,
         ov.total.hours - rest.hours,
         ov.total.verified - rest.verified,
+        ov.total.unproven - rest.unproven,
     )
     return diff if ov.children and diff.activities else None
 
@@ -273,11 +296,30 @@ ACTIVITIES = Spec(
 )
 
 
-def activities(items: list[Activity]) -> Listing:
+def activities(items: list[Activity], photos: dict[Any, int] | None = None) -> Listing:
+    """A branch's activities; with ``photos`` (stored photos by activity id, see
+    :func:`server.reports.proof.photo_counts`), a column of them, and the rows without
+    any marked (decision 189)."""
     total = Figures()
     for a in items:
         total = total + Figures(1, a.members_count, a.citizens_served, a.volunteer_hours)
-    return Listing(ACTIVITIES, items, total)
+    if photos is None:
+        return Listing(ACTIVITIES, items, total)
+    count: Cell = lambda a: photos.get(a.id, 0)  # noqa: E731
+    column = Column(
+        "Số ảnh minh chứng",
+        count,
+        N_("Ảnh minh chứng"),
+        lambda _t: sum(photos.get(a.id, 0) for a in items),
+        num=True,
+    )
+    *before, last = ACTIVITIES.columns
+    spec = replace(
+        ACTIVITIES,
+        columns=(*before, column, last),
+        row_class=lambda a: "" if count(a) else "no-evidence",
+    )
+    return Listing(spec, items, total)
 
 
 # -- who has reported ---------------------------------------------------------------------
@@ -352,87 +394,5 @@ def completeness(c: Completeness) -> Listing:
     return Listing(COMPLETENESS, rows, c)
 
 
-# -- nominations and targets --------------------------------------------------------------
-
-NOMINATIONS = Spec(
-    "commendations",
-    "Đề nghị biểu dương",
-    (
-        Column(
-            "Loại",
-            lambda n: pick(NOMINATION_KINDS[n.kind]),
-            N_("Loại"),
-            lambda ns: f"{len(ns)} đề nghị",
-            sheet=lambda n: NOMINATION_KINDS[n.kind][0],
-        ),
-        Column("Cá nhân / mô hình", lambda n: n.name, N_("Cá nhân / mô hình")),
-        Column("Đơn vị đề nghị", lambda n: n.unit.name, N_("Đơn vị")),
-        Column("Thành tích", lambda n: n.reason, N_("Thành tích"), css="text"),
-        Column(
-            "Hoạt động minh chứng",
-            lambda n: "; ".join(f"{vn_date(a.starts_on)} {a.title}" for a in n.activities),
-            N_("Hoạt động minh chứng"),
-            show="evidence",
-        ),
-    ),
-    empty=N_("Chưa có đề nghị nào trong kỳ này."),
-)
-
-
-def nominations(items: list[Any]) -> Listing:
-    return Listing(NOMINATIONS, items, items)
-
-
-def _target(row: tuple[Progress, Any]) -> str:
-    pr, unit_row = row
-    if unit_row is not None:
-        return f"— {unit_row[0].name}"
-    target = pr.target
-    what = f"{target.activities} hoạt động " + (pr.type.name_vi if pr.type else "(mọi loại)")
-    if target.each_kind:
-        what = f"Mỗi {UNIT_KIND_LABELS[target.each_kind][0].lower()}: {what}"
-    if pr.is_share:
-        what = f"{what} — Phần của {pr.unit.name}"
-    return what
-
-
-def _of_target(read: Cell) -> Cell:
-    """A cell of a target's own row, blank on the rows of its units."""
-    return lambda row: read(row[0]) if row[1] is None else None
-
-
-# The page shows targets as cards, not as a table: this spec is the export's.
-TARGETS = Spec(
-    "targets",
-    "Chỉ tiêu và tiến độ",
-    (
-        Column(
-            "Chỉ tiêu",
-            _target,
-            # Targets of different kinds do not add up: the totals row counts them.
-            total=lambda ps: f"Tổng cộng: {len(ps)} chỉ tiêu ({sum(p.met for p in ps)} đã đạt)",
-        ),
-        Column("Do đơn vị đặt", _of_target(lambda p: p.set_at_unit.name)),
-        Column(
-            "Từ ngày",
-            _of_target(lambda p: vn_date(p.target.starts_on)),
-            sheet=_of_target(lambda p: p.target.starts_on),
-        ),
-        Column(
-            "Đến ngày",
-            _of_target(lambda p: vn_date(p.target.ends_on)),
-            sheet=_of_target(lambda p: p.target.ends_on),
-        ),
-        Column("Đã đạt", lambda row: row[0].done if row[1] is None else row[1][1]),
-        Column("Cần đạt", lambda row: row[0].goal if row[1] is None else row[0].target.activities),
-        Column("Tỷ lệ", _of_target(lambda p: f"{p.percent}%")),
-    ),
-)
-
-
-def targets(progress: list[Progress]) -> Listing:
-    rows: list[tuple[Progress, Any]] = []
-    for pr in progress:
-        rows.append((pr, None))
-        rows.extend((pr, unit_row) for unit_row in pr.units)
-    return Listing(TARGETS, rows, progress)
+# The nominations' and targets' tables (server/reports/goals.py), read through this module.
+from .goals import NOMINATIONS, TARGETS, nominations, targets  # noqa: E402, F401

@@ -49,7 +49,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import can_read_reports_of, can_review, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
-from . import actions, charts, periods, sorting, tables
+from . import actions, charts, periods, proof, sorting, tables
 from .completeness import completeness, schedule_for
 from .export import download
 from .forms import NominationForm, ScheduleForm, TargetForm
@@ -210,7 +210,7 @@ def show(unit_id: int):
             "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
         ), 400
     within = g.user.unit_id
-    ov = overview(unit, period, _trend_period(period), within=within)
+    ov = proof.fill(overview(unit, period, _trend_period(period), within=within), within)
     items = activities_of(unit, period, within=within) if not ov.children else []
     order = sorting.Sorting.from_request(sorting.UNIT_KEYS, sorting.UNIT_LARGEST_FIRST)
     return render_template(
@@ -223,6 +223,7 @@ def show(unit_id: int):
         choices=choices,
         change=_change,
         comparable=ov.previous.activities >= MIN_PREVIOUS,
+        unproven_share=tables.percent(ov.total.unproven, ov.total.activities),
         min_previous=MIN_PREVIOUS,
         charts=charts.of(ov),
         units=tables.units(
@@ -231,7 +232,7 @@ def show(unit_id: int):
         order=order,
         pillars=tables.pillars(ov),
         types=tables.types(ov),
-        activities=tables.activities(items),
+        activities=tables.activities(items, proof.photo_counts(a.id for a in items)),
         waiting=waiting(),
         error=None,
     )
@@ -382,9 +383,12 @@ def _listing(which: str, unit: Unit, period: Period) -> tables.Listing | None:
     within = g.user.unit_id
     if which in ("units", "types", "pillars"):
         ov = overview(unit, period, within=within)
+        if which == "units":
+            proof.fill(ov, within)
         return {"units": tables.units, "types": tables.types, "pillars": tables.pillars}[which](ov)
     if which == "activities":
-        return tables.activities(activities_of(unit, period, within=within))
+        items = activities_of(unit, period, within=within)
+        return tables.activities(items, proof.photo_counts(a.id for a in items))
     if which == "targets":
         return tables.targets(progress_for(unit, period, within=within))
     if which == "commendations":
