@@ -60,6 +60,13 @@ def language() -> str:
     return locale.language if locale is not None else DEFAULT
 
 
+def N_(message: str) -> str:
+    """Marks a Vietnamese constant for the catalogue without translating it: the string
+    is kept as it is (an export's heading stays Vietnamese) and translated where a page
+    shows it, with ``_()`` on the value (decision 185)."""
+    return message
+
+
 def pick(pair: Sequence[str]) -> str:
     """The half of a ``(vietnamese, english)`` pair this page speaks: role, unit kind and
     status labels and the refusals' messages were written as pairs long before the

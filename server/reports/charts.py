@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import pick
 from .service import Overview
+
+
+def _short(pillar: str) -> str:
+    """A pillar's name on the chart's axis: "cộng đồng" for "Trách nhiệm với cộng đồng"."""
+    for lead in ("Trách nhiệm với ", "Responsibility to "):
+        pillar = pillar.removeprefix(lead)
+    return pillar
 
 
 def bars(values: list[tuple[str, float]], width: int = 640, height: int = 180) -> dict:
@@ -70,11 +78,13 @@ def of(ov: Overview) -> Charts:
     return Charts(
         trend=bars([(m[5:] + "/" + m[2:4], float(f.activities)) for m, f in ov.trend]),
         pillars=bars(
-            [
-                (p.name_vi.replace("Trách nhiệm với ", ""), float(f.activities))
-                for p, f in ov.by_pillar
-            ],
+            [(_short(pick((p.name_vi, p.name_en))), float(f.activities)) for p, f in ov.by_pillar],
             width=420,
         ),
-        types=hbars([(r.type.name_vi, float(r.figures.activities)) for r in ov.by_type]),
+        types=hbars(
+            [
+                (pick((r.type.name_vi, r.type.name_en)), float(r.figures.activities))
+                for r in ov.by_type
+            ]
+        ),
     )

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..activities.counted import counted
-from ..formatting import VIETNAM, vn_date
+from ..formatting import VIETNAM, day, vn_date
 from ..models import (
     Activity,
     Device,
@@ -90,10 +91,35 @@ class BranchState:
     due: date | None = None
     #: Its parent as the tree was at the period's end (branch names repeat).
     parent: Unit | None = None
+    #: Its due date differs from the page's (a schedule of its own, said in its label).
+    own_due: bool = False
 
     @property
     def reported(self) -> bool:
         return self.activities > 0
+
+    def shown(self) -> str:
+        """``label`` in the page's language (``label`` stays Vietnamese: the exports')."""
+        said = {
+            "on_time": lambda: _("Đã báo cáo đúng hạn"),
+            "late": lambda: _("Đã báo cáo, trễ hạn"),
+            "waiting": lambda: (
+                _(
+                    "Chưa gửi lên được: %(n)s mục chờ trên điện thoại từ %(on)s",
+                    n=self.pending,
+                    on=day(self.pending_since),
+                )
+                if self.pending_since
+                else _("Chưa gửi lên được: %(n)s mục chờ trên điện thoại", n=self.pending)
+            ),
+            "no_device": lambda: _("Chưa có điện thoại nào đồng bộ"),
+            "silent": lambda: _("Điện thoại không đồng bộ từ %(on)s", on=day(self.last_sync)),
+            "not_due": lambda: _("Chưa báo cáo (chưa đến hạn)"),
+        }
+        text = said.get(self.state, lambda: _("Chưa báo cáo"))()
+        if self.own_due and self.due is not None:
+            text = _("%(state)s (hạn %(on)s)", state=text, on=day(self.due))
+        return text
 
 
 @dataclass
@@ -255,6 +281,7 @@ def completeness(
                 state=state,
                 label=label,
                 due=branch_due,
+                own_due=branch_due != due,
                 parent=parents.get(uid),
                 **facts,
             )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -8,45 +9,51 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 class ScheduleForm(FlaskForm):
     frequency = SelectField(
-        "Kỳ báo cáo",
-        choices=[SelectChoice("monthly", "Hằng tháng"), SelectChoice("quarterly", "Hằng quý")],
+        _l("Kỳ báo cáo"),
+        choices=[
+            SelectChoice("monthly", _l("Hằng tháng")),
+            SelectChoice("quarterly", _l("Hằng quý")),
+        ],
         validators=[DataRequired()],
     )
     due_day = IntegerField(
-        "Hạn nộp: ngày … của tháng sau",
+        _l("Hạn nộp: ngày … của tháng sau"),
         validators=[
-            InputRequired("Vui lòng nhập ngày"),
-            NumberRange(1, 28, "Ngày từ 1 đến 28"),
+            InputRequired(_l("Vui lòng nhập ngày")),
+            NumberRange(1, 28, _l("Ngày từ 1 đến 28")),
         ],
     )
 
 
 class NominationForm(FlaskForm):
     kind = SelectField(
-        "Đề nghị biểu dương",
-        choices=[SelectChoice("member", "Cá nhân"), SelectChoice("model", "Mô hình")],
+        _l("Đề nghị biểu dương"),
+        choices=[SelectChoice("member", _l("Cá nhân")), SelectChoice("model", _l("Mô hình"))],
         validators=[DataRequired()],
     )
     name = StringField(
-        "Họ tên đoàn viên hoặc tên mô hình",
-        validators=[DataRequired("Vui lòng nhập tên"), Length(max=200, message="Tối đa 200 ký tự")],
+        _l("Họ tên đoàn viên hoặc tên mô hình"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập tên")),
+            Length(max=200, message=_l("Tối đa %(max)d ký tự")),
+        ],
     )
     reason = TextAreaField(
-        "Thành tích, lý do đề nghị",
+        _l("Thành tích, lý do đề nghị"),
         validators=[
-            DataRequired("Vui lòng ghi thành tích"),
-            Length(max=2000, message="Tối đa 2000 ký tự"),
+            DataRequired(_l("Vui lòng ghi thành tích")),
+            Length(max=2000, message=_l("Tối đa %(max)d ký tự")),
         ],
     )
 
 
 class TargetForm(FlaskForm):
-    type_id = SelectField("Loại hoạt động", coerce=int)
-    each_kind = SelectField("Áp dụng cho")
+    type_id = SelectField(_l("Loại hoạt động"), coerce=int)
+    each_kind = SelectField(_l("Áp dụng cho"))
     activities = IntegerField(
-        "Số hoạt động cần đạt",
+        _l("Số hoạt động cần đạt"),
         validators=[
-            InputRequired("Vui lòng nhập số hoạt động"),
-            NumberRange(1, 100_000, "Từ 1 đến 100.000"),
+            InputRequired(_l("Vui lòng nhập số hoạt động")),
+            NumberRange(1, 100_000, _l("Từ 1 đến 100.000")),
         ],
     )

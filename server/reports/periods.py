@@ -11,6 +11,11 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ..i18n import N_, pick
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 #: A range longer than this is refused: reports run over the whole subtree.
@@ -26,7 +31,15 @@ RANGE = "range"
 
 
 class PeriodError(ValueError):
-    """A period that cannot be read; the message is Vietnamese, for the page."""
+    """A period that cannot be read. ``str()`` is the Vietnamese message (logs, the
+    exports); :meth:`shown` says it in the page's language (decision 186)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+    def shown(self) -> str:
+        return _(self.message, **self.params)
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,27 @@ class Period:
     ends_on: date  # inclusive
     label: str
     code: str  # the ``p`` string that gives this period back
+    #: A phase's label in English, where its catalogue row has one.
+    label_en: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The label in the page's language; ``label`` stays Vietnamese for the exports
+        and the summary document (decision 186)."""
+        if self.kind == "month":
+            return _(
+                "Tháng %(month)s/%(year)s",
+                month=f"{self.starts_on.month:02d}",
+                year=self.starts_on.year,
+            )
+        if self.kind == "quarter":
+            q = ROMAN[(self.starts_on.month - 1) // 3 + 1]
+            return _("Quý %(quarter)s/%(year)s", quarter=q, year=self.starts_on.year)
+        if self.kind == "year":
+            return _("Năm %(year)s", year=self.starts_on.year)
+        if self.kind == "phase":
+            return pick((self.label, self.label_en or self.label))
+        return self.label  # a range: dates only
 
     @property
     def days(self) -> int:
@@ -81,15 +115,18 @@ def year(y: int) -> Period:
 
 def span(start: date, end: date) -> Period:
     if end < start:
-        raise PeriodError("Ngày kết thúc phải sau ngày bắt đầu.")
+        raise PeriodError(N_("Ngày kết thúc phải sau ngày bắt đầu."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError("Khoảng thời gian dài quá 10 năm.")
+        raise PeriodError(N_("Khoảng thời gian dài quá 10 năm."))
     label = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
     return Period("range", start, end, label, f"{start.isoformat()}..{end.isoformat()}")
 
 
-def phase(code: str, name: str, start: date, end: date) -> Period:
-    return Period("phase", start, end, f"{name} ({start.year}–{end.year})", f"phase:{code}")
+def phase(code: str, name: str, start: date, end: date, name_en: str | None = None) -> Period:
+    """A phase of the catalogue; ``name`` (Vietnamese) makes the label of the exports."""
+    years = f"({start.year}–{end.year})"
+    english = f"{name_en} {years}" if name_en else None
+    return Period("phase", start, end, f"{name} {years}", f"phase:{code}", english)
 
 
 def _date(text: str) -> date:
@@ -102,26 +139,29 @@ def _date(text: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise PeriodError(f"Ngày không hợp lệ: {text} (viết theo ngày/tháng/năm, ví dụ 05/11/2026).")
+    raise PeriodError(
+        N_("Ngày không hợp lệ: %(text)s (viết theo ngày/tháng/năm, ví dụ 05/11/2026)."), text=text
+    )
 
 
 def between(start: str, end: str) -> Period:
     """The range typed in the period form's two fields."""
     if not (start and end):
-        raise PeriodError("Nhập cả ngày bắt đầu và ngày kết thúc (ngày/tháng/năm).")
+        raise PeriodError(N_("Nhập cả ngày bắt đầu và ngày kết thúc (ngày/tháng/năm)."))
     return _within_years(_date(start), _date(end))
 
 
 def _within_years(start: date, end: date) -> Period:
     if not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
         raise PeriodError(
-            f"Chỉ xem được báo cáo từ năm {FIRST_YEAR} đến năm {LAST_YEAR}"
-            f" / reports cover the years {FIRST_YEAR} to {LAST_YEAR} only."
+            N_("Chỉ xem được báo cáo từ năm %(first)s đến năm %(last)s."),
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
         )
     return span(start, end)
 
 
-def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, date]]) -> Period:
+def parse(text: str | None, *, today: date, phases: dict[str, tuple[Any, ...]]) -> Period:
     """Read ``p``; no value means the current year."""
     text = (text or "").strip()
     if not text:
@@ -139,15 +179,15 @@ def parse(text: str | None, *, today: date, phases: dict[str, tuple[str, date, d
     elif text.startswith("phase:"):
         found = phases.get(text[6:])
         if found is None:
-            raise PeriodError("Không có giai đoạn này.")
+            raise PeriodError(N_("Không có giai đoạn này."))
         return phase(text[6:], *found)
     elif ".." in text:
         start, _, end = text.partition("..")
         return _within_years(_date(start), _date(end))
-    raise PeriodError(f"Không hiểu khoảng thời gian “{text}”.")
+    raise PeriodError(N_("Không hiểu khoảng thời gian “%(text)s”."), text=text)
 
 
-def choices(today: date, phases: dict[str, tuple[str, date, date]]) -> list[Period]:
+def choices(today: date, phases: dict[str, tuple[Any, ...]]) -> list[Period]:
     """The periods offered in the picker: recent months, quarters, years, every phase."""
     this_q = (today.month - 1) // 3 + 1
     out = [month(today.year, today.month)]

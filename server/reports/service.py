@@ -53,6 +53,9 @@ class Figures:
     citizens: int = 0
     hours: Decimal = Decimal(0)
     verified: int = 0
+    #: Counted activities without evidence: set by :func:`server.reports.proof.fill`
+    #: on the overview's units, read live, not from the per-day totals (decision 188).
+    unproven: int = 0
 
     @classmethod
     def of(cls, row: Any) -> Figures:
@@ -71,6 +74,7 @@ class Figures:
             self.citizens + other.citizens,
             self.hours + other.hours,
             self.verified + other.verified,
+            self.unproven + other.unproven,
         )
 
 
@@ -100,6 +104,8 @@ class Overview:
     by_pillar: list[tuple[Pillar, Figures]]
     by_type: list[TypeRow]
     trend: list[tuple[str, Figures]] = field(default_factory=list)
+    #: Every unit below was below it for the whole period (the usual case).
+    whole: bool = True
 
 
 def held_on_activity_date(c: Any) -> Any:
@@ -319,6 +325,7 @@ def overview(
         by_pillar=[(p, pillar_figures.get(p.id, Figures())) for p in pillars],
         by_type=type_rows,
         trend=[(m, trend_rows.get(m, Figures())) for m in trend_period.months()],
+        whole=whole,
     )
 
 

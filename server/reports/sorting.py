@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import request, url_for
+from flask_babel import gettext as _
 
 T = TypeVar("T")
 
@@ -107,9 +108,14 @@ def branch_groups(c: Any, sorting: Sorting, missing_only: bool) -> list[Group]:
     for child in c.children:
         mine = [b for b in rows if b.child_id == child.unit.id]
         if mine:
-            head = (
-                f"{child.unit.name} · {child.reported}/{child.expected} đã báo cáo"
-                f" ({child.rate}%) · {child.on_time} đúng hạn"
+            head = _(
+                "%(unit)s · %(reported)s/%(expected)s đã báo cáo (%(rate)s%%)"
+                " · %(on_time)s đúng hạn",
+                unit=child.unit.name,
+                reported=child.reported,
+                expected=child.expected,
+                rate=child.rate,
+                on_time=child.on_time,
             )
             groups.append(Group(child.unit.id, head, mine))
     return groups
@@ -126,5 +132,7 @@ UNIT_KEYS: dict[str, Callable[[Any], Any]] = {
     "hours": lambda r: r.figures.hours,
     "share": lambda r: r.share,
     "verified_rate": lambda r: r.verified_rate,
+    "unproven": lambda r: r.figures.unproven,
+    "unproven_rate": lambda r: r.unproven_rate,
 }
 UNIT_LARGEST_FIRST = tuple(k for k in UNIT_KEYS if k != "name")

@@ -7,20 +7,26 @@ a list says more than the value. The page renders a :class:`Listing` with the ma
 ``templates/reports/_table.html``; the export turns the same listing into a
 :class:`~server.reports.export.Table`. So a column added to a report is added to both,
 and the two can never disagree on what a figure is.
+
+The exports are formal documents and stay Vietnamese whatever the page's language: a
+column's ``header`` is a plain Vietnamese string; its ``page`` heading and a spec's
+``empty`` are marked ``N_`` and translated by the page's macro; a cell the page shows in
+its own language (a status, a state, a pillar) has a ``sheet`` reader that keeps the
+Vietnamese for the exports (decision 185).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..formatting import vn_date, vn_datetime
-from ..models import NOMINATION_KINDS, STATUS_LABELS, UNIT_KIND_LABELS, Activity, Unit
+from ..i18n import N_, pick
+from ..models import STATUS_LABELS, Activity, Unit
 from .columns import Cell, Column, Listing, Spec, quantity_columns
 from .completeness import BranchState, Completeness
 from .service import Figures, Overview
-from .targets import Progress
 
 
 def _activity_amounts(a: Activity) -> list[tuple[dict, Any]]:
@@ -47,11 +53,11 @@ def _figures(get: Cell, *, verified_on_page: bool = True) -> tuple[Column, ...]:
         )
 
     return (
-        column("Số hoạt động", "Hoạt động", "activities"),
-        column("Đã xác nhận", "Đã xác nhận" if verified_on_page else None, "verified"),
-        column("Lượt đoàn viên tham gia", "Đoàn viên", "members"),
-        column("Người dân được phục vụ", "Người dân", "citizens"),
-        column("Giờ tình nguyện", "Giờ", "hours"),
+        column("Số hoạt động", N_("Hoạt động"), "activities"),
+        column("Đã xác nhận", N_("Đã xác nhận") if verified_on_page else None, "verified"),
+        column("Lượt đoàn viên tham gia", N_("Đoàn viên"), "members"),
+        column("Người dân được phục vụ", N_("Người dân"), "citizens"),
+        column("Giờ tình nguyện", N_("Giờ"), "hours"),
     )
 
 
@@ -76,11 +82,23 @@ class Line:
     unit: Unit | None = None
     #: Its share of the whole's activities, in per cent.
     share: int | None = None
+    #: The label's English, where it has one (a pillar's name).
+    label_en: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The label in the page's language."""
+        return pick((self.label, self.label_en or self.label))
 
     @property
     def verified_rate(self) -> int | None:
         """Of its activities, the per cent verified by a reviewer."""
         return percent(self.figures.verified, self.figures.activities)
+
+    @property
+    def unproven_rate(self) -> int | None:
+        """Of its activities, the per cent without an evidence photo."""
+        return percent(self.figures.unproven, self.figures.activities)
 
 
 UNITS = Spec(
@@ -88,13 +106,18 @@ UNITS = Spec(
     "Tổng hợp theo đơn vị",
     (
         Column(
-            "Đơn vị", lambda r: r.label, "Đơn vị", _fixed("Tổng cộng"), show="unit", sort="name"
+            "Đơn vị",
+            lambda r: r.label,
+            N_("Đơn vị"),
+            _fixed(N_("Tổng cộng")),
+            show="unit",
+            sort="name",
         ),
         *_figures(lambda r: r.figures),
         Column(
             "Tỷ trọng số hoạt động (%)",
             lambda r: r.share,
-            "Tỷ trọng",
+            N_("Tỷ trọng"),
             lambda t: 100 if t.activities else None,
             num=True,
             show="percent",
@@ -104,11 +127,29 @@ UNITS = Spec(
         Column(
             "Tỷ lệ đã xác nhận (%)",
             lambda r: r.verified_rate,
-            "Tỷ lệ xác nhận",
+            N_("Tỷ lệ xác nhận"),
             lambda t: percent(t.verified, t.activities),
             num=True,
             show="percent",
             sort="verified_rate",
+            export=False,
+        ),
+        Column(
+            "Hoạt động chưa có ảnh minh chứng",
+            lambda r: r.figures.unproven,
+            N_("Chưa có ảnh"),
+            lambda t: t.unproven,
+            num=True,
+            sort="unproven",
+        ),
+        Column(
+            "Tỷ lệ chưa có ảnh minh chứng (%)",
+            lambda r: r.unproven_rate,
+            N_("Tỷ lệ chưa có ảnh"),
+            lambda t: percent(t.unproven, t.activities),
+            num=True,
+            show="percent",
+            sort="unproven_rate",
             export=False,
         ),
     ),
@@ -120,7 +161,13 @@ PILLARS = Spec(
     "pillars",
     "Tổng hợp theo trụ cột “3 trách nhiệm”",
     (
-        Column("Trụ cột", lambda r: r.label, "Trụ cột", _fixed("Tổng cộng")),
+        Column(
+            "Trụ cột",
+            lambda r: r.shown,
+            N_("Trụ cột"),
+            _fixed(N_("Tổng cộng")),
+            sheet=lambda r: r.label,
+        ),
         *_figures(lambda r: r.figures),
     ),
     page_total=True,
@@ -141,17 +188,17 @@ TYPES = Spec(
     "Tổng hợp theo loại hoạt động",
     (
         Column("Trụ cột", lambda r: r.type.pillar.name_vi, total=_fixed("Tổng cộng")),
-        Column("Loại hoạt động", lambda r: r.type.name_vi, "Loại hoạt động", show="type"),
+        Column("Loại hoạt động", lambda r: r.type.name_vi, N_("Loại hoạt động"), show="type"),
         *_figures(lambda r: r.figures, verified_on_page=False),
         Column(
             "Số liệu riêng",
             _quantities,
-            "Số liệu riêng",
+            N_("Số liệu riêng"),
             show="quantities",
             spread=quantity_columns(lambda r: r.quantities),
         ),
     ),
-    empty="Chưa có hoạt động nào trong kỳ này.",
+    empty=N_("Chưa có hoạt động nào trong kỳ này."),
 )
 
 
@@ -166,6 +213,7 @@ def direct(ov: Overview) -> Figures | None:
         ov.total.citizens - rest.citizens,
         ov.total.hours - rest.hours,
         ov.total.verified - rest.verified,
+        ov.total.unproven - rest.unproven,
     )
     return diff if ov.children and diff.activities else None
 
@@ -186,7 +234,8 @@ def units(ov: Overview, order: Callable[[list[Line]], list[Line]] | None = None)
 
 
 def pillars(ov: Overview) -> Listing:
-    return Listing(PILLARS, [Line(p.name_vi, f) for p, f in ov.by_pillar], ov.total)
+    rows = [Line(p.name_vi, f, label_en=p.name_en) for p, f in ov.by_pillar]
+    return Listing(PILLARS, rows, ov.total)
 
 
 def types(ov: Overview) -> Listing:
@@ -202,7 +251,7 @@ ACTIVITIES = Spec(
         Column(
             "Ngày",
             lambda a: vn_date(a.starts_on),
-            "Ngày",
+            N_("Ngày"),
             _fixed("Tổng cộng"),
             css="nowrap",
             sheet=lambda a: a.starts_on,
@@ -212,17 +261,30 @@ ACTIVITIES = Spec(
         Column(
             "Tên hoạt động",
             lambda a: a.title,
-            "Hoạt động",
+            N_("Hoạt động"),
             lambda t: f"{t.activities} hoạt động",
             show="activity",
         ),
         Column("Địa điểm", lambda a: a.place),
-        Column("Đoàn viên", lambda a: a.members_count, "Đoàn viên", lambda t: t.members, num=True),
         Column(
-            "Người dân", lambda a: a.citizens_served, "Người dân", lambda t: t.citizens, num=True
+            "Đoàn viên", lambda a: a.members_count, N_("Đoàn viên"), lambda t: t.members, num=True
         ),
-        Column("Giờ tình nguyện", lambda a: a.volunteer_hours, "Giờ", lambda t: t.hours, num=True),
-        Column("Trạng thái", lambda a: STATUS_LABELS[a.status][0], "Trạng thái"),
+        Column(
+            "Người dân",
+            lambda a: a.citizens_served,
+            N_("Người dân"),
+            lambda t: t.citizens,
+            num=True,
+        ),
+        Column(
+            "Giờ tình nguyện", lambda a: a.volunteer_hours, N_("Giờ"), lambda t: t.hours, num=True
+        ),
+        Column(
+            "Trạng thái",
+            lambda a: pick(STATUS_LABELS[a.status]),
+            N_("Trạng thái"),
+            sheet=lambda a: STATUS_LABELS[a.status][0],
+        ),
         Column(
             "Ghi trên điện thoại lúc",
             lambda a: vn_datetime(a.recorded_at),
@@ -230,15 +292,34 @@ ACTIVITIES = Spec(
         ),
         Column("Số liệu riêng", str, spread=quantity_columns(_activity_amounts)),
     ),
-    empty="Chưa có hoạt động nào trong kỳ này.",
+    empty=N_("Chưa có hoạt động nào trong kỳ này."),
 )
 
 
-def activities(items: list[Activity]) -> Listing:
+def activities(items: list[Activity], photos: dict[Any, int] | None = None) -> Listing:
+    """A branch's activities; with ``photos`` (stored photos by activity id, see
+    :func:`server.reports.proof.photo_counts`), a column of them, and the rows without
+    any marked (decision 189)."""
     total = Figures()
     for a in items:
         total = total + Figures(1, a.members_count, a.citizens_served, a.volunteer_hours)
-    return Listing(ACTIVITIES, items, total)
+    if photos is None:
+        return Listing(ACTIVITIES, items, total)
+    count: Cell = lambda a: photos.get(a.id, 0)  # noqa: E731
+    column = Column(
+        "Số ảnh minh chứng",
+        count,
+        N_("Ảnh minh chứng"),
+        lambda _t: sum(photos.get(a.id, 0) for a in items),
+        num=True,
+    )
+    *before, last = ACTIVITIES.columns
+    spec = replace(
+        ACTIVITIES,
+        columns=(*before, column, last),
+        row_class=lambda a: "" if count(a) else "no-evidence",
+    )
+    return Listing(spec, items, total)
 
 
 # -- who has reported ---------------------------------------------------------------------
@@ -250,7 +331,7 @@ COMPLETENESS = Spec(
         Column(
             "Chi đoàn",
             lambda b: b.unit.name,
-            "Chi đoàn",
+            N_("Chi đoàn"),
             lambda c: f"{c.reported}/{c.expected} chi đoàn đã báo cáo, {c.on_time} đúng hạn",
             show="branch",
             sort="name",
@@ -259,23 +340,24 @@ COMPLETENESS = Spec(
         Column(
             "Đơn vị cấp trên",
             lambda b: b.parent.name if b.parent else "",
-            "Đơn vị cấp trên",
+            N_("Đơn vị cấp trên"),
             sort="parent",
             export=False,
         ),
         Column(
             "Số hoạt động",
             lambda b: b.activities,
-            "Hoạt động",
+            N_("Hoạt động"),
             lambda c: sum(b.activities for b in c.branches),
             num=True,
             sort="activities",
         ),
         Column(
             "Tình trạng",
-            lambda b: b.label,
-            "Tình trạng",
+            lambda b: b.shown(),
+            N_("Tình trạng"),
             lambda c: f"Hạn: {vn_date(c.due)}",
+            sheet=lambda b: b.label,
             sort="state",
         ),
         Column(
@@ -291,7 +373,7 @@ COMPLETENESS = Spec(
         Column(
             "Điện thoại đồng bộ lần cuối",
             lambda b: vn_datetime(b.last_sync),
-            "Điện thoại đồng bộ lần cuối",
+            N_("Điện thoại đồng bộ lần cuối"),
             css="nowrap",
             sheet=lambda b: b.last_sync,
             sort="sync",
@@ -302,7 +384,7 @@ COMPLETENESS = Spec(
             total=lambda c: sum(b.pending for b in c.branches),
         ),
     ),
-    empty="Không có chi đoàn nào trong kỳ này.",
+    empty=N_("Không có chi đoàn nào trong kỳ này."),
     row_class=lambda b: f"state-{b.state}",
 )
 
@@ -312,86 +394,5 @@ def completeness(c: Completeness) -> Listing:
     return Listing(COMPLETENESS, rows, c)
 
 
-# -- nominations and targets --------------------------------------------------------------
-
-NOMINATIONS = Spec(
-    "commendations",
-    "Đề nghị biểu dương",
-    (
-        Column(
-            "Loại",
-            lambda n: NOMINATION_KINDS[n.kind][0],
-            "Loại",
-            lambda ns: f"{len(ns)} đề nghị",
-        ),
-        Column("Cá nhân / mô hình", lambda n: n.name, "Cá nhân / mô hình"),
-        Column("Đơn vị đề nghị", lambda n: n.unit.name, "Đơn vị"),
-        Column("Thành tích", lambda n: n.reason, "Thành tích", css="text"),
-        Column(
-            "Hoạt động minh chứng",
-            lambda n: "; ".join(f"{vn_date(a.starts_on)} {a.title}" for a in n.activities),
-            "Hoạt động minh chứng",
-            show="evidence",
-        ),
-    ),
-    empty="Chưa có đề nghị nào trong kỳ này.",
-)
-
-
-def nominations(items: list[Any]) -> Listing:
-    return Listing(NOMINATIONS, items, items)
-
-
-def _target(row: tuple[Progress, Any]) -> str:
-    pr, unit_row = row
-    if unit_row is not None:
-        return f"— {unit_row[0].name}"
-    target = pr.target
-    what = f"{target.activities} hoạt động " + (pr.type.name_vi if pr.type else "(mọi loại)")
-    if target.each_kind:
-        what = f"Mỗi {UNIT_KIND_LABELS[target.each_kind][0].lower()}: {what}"
-    if pr.is_share:
-        what = f"{what} — Phần của {pr.unit.name}"
-    return what
-
-
-def _of_target(read: Cell) -> Cell:
-    """A cell of a target's own row, blank on the rows of its units."""
-    return lambda row: read(row[0]) if row[1] is None else None
-
-
-# The page shows targets as cards, not as a table: this spec is the export's.
-TARGETS = Spec(
-    "targets",
-    "Chỉ tiêu và tiến độ",
-    (
-        Column(
-            "Chỉ tiêu",
-            _target,
-            # Targets of different kinds do not add up: the totals row counts them.
-            total=lambda ps: f"Tổng cộng: {len(ps)} chỉ tiêu ({sum(p.met for p in ps)} đã đạt)",
-        ),
-        Column("Do đơn vị đặt", _of_target(lambda p: p.set_at_unit.name)),
-        Column(
-            "Từ ngày",
-            _of_target(lambda p: vn_date(p.target.starts_on)),
-            sheet=_of_target(lambda p: p.target.starts_on),
-        ),
-        Column(
-            "Đến ngày",
-            _of_target(lambda p: vn_date(p.target.ends_on)),
-            sheet=_of_target(lambda p: p.target.ends_on),
-        ),
-        Column("Đã đạt", lambda row: row[0].done if row[1] is None else row[1][1]),
-        Column("Cần đạt", lambda row: row[0].goal if row[1] is None else row[0].target.activities),
-        Column("Tỷ lệ", _of_target(lambda p: f"{p.percent}%")),
-    ),
-)
-
-
-def targets(progress: list[Progress]) -> Listing:
-    rows: list[tuple[Progress, Any]] = []
-    for pr in progress:
-        rows.append((pr, None))
-        rows.extend((pr, unit_row) for unit_row in pr.units)
-    return Listing(TARGETS, rows, progress)
+# The nominations' and targets' tables (server/reports/goals.py), read through this module.
+from .goals import NOMINATIONS, TARGETS, nominations, targets  # noqa: E402, F401

@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -34,6 +35,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..formatting import VIETNAM, vn_datetime
 from ..forms import flash_errors
+from ..i18n import pick
 from ..models import (
     STATUS_LABELS,
     UNIT_KIND_LABELS,
@@ -47,7 +49,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import can_read_reports_of, can_review, reads_reports, sets_schedules
 from ..units.service import ancestor_ids, subtree_ids
-from . import actions, charts, periods, sorting, tables
+from . import actions, charts, periods, proof, sorting, tables
 from .completeness import completeness, schedule_for
 from .export import download
 from .forms import NominationForm, ScheduleForm, TargetForm
@@ -76,9 +78,10 @@ def _today() -> date:
     return utcnow().astimezone(VIETNAM).date()
 
 
-def _phases() -> dict[str, tuple[str, date, date]]:
+def _phases() -> dict[str, tuple[str, date, date, str]]:
+    """Each phase as ``periods.phase`` takes it: Vietnamese name, dates, English name."""
     return {
-        p.code: (p.name_vi, p.starts_on, p.ends_on)
+        p.code: (p.name_vi, p.starts_on, p.ends_on, p.name_en)
         for p in reader().scalars(select(Phase).order_by(Phase.starts_on))
     }
 
@@ -93,14 +96,14 @@ def _period() -> tuple[Period | None, str | None]:
             return periods.between(start, end), None
         return periods.parse(p, today=_today(), phases=_phases()), None
     except PeriodError as exc:
-        return None, str(exc)
+        return None, exc.shown()
 
 
 def _period_or_400() -> Period:
     period, error = _period()
     if period is None:
-        # The reason, not the page's generic "bad request": it is in Vietnamese (with its
-        # English where it has one), and the error page shows ``message`` (decision 183).
+        # The reason, not the page's generic "bad request", in the page's language; the
+        # error page shows ``message`` (decisions 183, 186).
         raise ApiError(400, "bad_request", error, message=error)
     return period
 
@@ -207,7 +210,7 @@ def show(unit_id: int):
             "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
         ), 400
     within = g.user.unit_id
-    ov = overview(unit, period, _trend_period(period), within=within)
+    ov = proof.fill(overview(unit, period, _trend_period(period), within=within), within)
     items = activities_of(unit, period, within=within) if not ov.children else []
     order = sorting.Sorting.from_request(sorting.UNIT_KEYS, sorting.UNIT_LARGEST_FIRST)
     return render_template(
@@ -220,6 +223,7 @@ def show(unit_id: int):
         choices=choices,
         change=_change,
         comparable=ov.previous.activities >= MIN_PREVIOUS,
+        unproven_share=tables.percent(ov.total.unproven, ov.total.activities),
         min_previous=MIN_PREVIOUS,
         charts=charts.of(ov),
         units=tables.units(
@@ -228,7 +232,7 @@ def show(unit_id: int):
         order=order,
         pillars=tables.pillars(ov),
         types=tables.types(ov),
-        activities=tables.activities(items),
+        activities=tables.activities(items, proof.photo_counts(a.id for a in items)),
         waiting=waiting(),
         error=None,
     )
@@ -279,7 +283,7 @@ def schedule(unit_id: int):
     else:
         actions.set_schedule(unit, g.user, frequency=form.frequency.data, due_day=form.due_day.data)
         db.session.commit()
-        flash("Đã lưu lịch báo cáo cho đơn vị và các đơn vị trực thuộc.", "ok")
+        flash(_("Đã lưu lịch báo cáo cho đơn vị và các đơn vị trực thuộc."), "ok")
     return redirect(url_for("reports.completeness_page", unit_id=unit.id, **sorting.kept_args()))
 
 
@@ -307,7 +311,7 @@ def commendations(unit_id: int):
             except actions.NotInReport:
                 abort(404)  # an activity outside this unit's subtree or period
             db.session.commit()
-            flash("Đã ghi đề nghị biểu dương.", "ok")
+            flash(_("Đã ghi đề nghị biểu dương."), "ok")
             return redirect(url_for("reports.commendations", unit_id=unit.id, p=period.code))
         flash_errors(form)
     return render_template(
@@ -327,12 +331,12 @@ def commendations(unit_id: int):
 
 def _target_form() -> TargetForm:
     form = TargetForm()
-    form.type_id.choices = [SelectChoice(0, "Mọi loại hoạt động")] + [
-        SelectChoice(t.id, t.name_vi)
+    form.type_id.choices = [SelectChoice(0, _("Mọi loại hoạt động"))] + [
+        SelectChoice(t.id, pick((t.name_vi, t.name_en)))
         for t in reader().scalars(select(ActivityType).order_by(ActivityType.sort_order))
     ]
-    form.each_kind.choices = [SelectChoice("", "Cả đơn vị (tổng số)")] + [
-        SelectChoice(kind.value, f"Mỗi {labels[0].lower()}")
+    form.each_kind.choices = [SelectChoice("", _("Cả đơn vị (tổng số)"))] + [
+        SelectChoice(kind.value, _("Mỗi %(kind)s", kind=pick(labels).lower()))
         for kind, labels in UNIT_KIND_LABELS.items()
         if kind != UnitKind.PROVINCE
     ]
@@ -358,7 +362,7 @@ def targets(unit_id: int):
                 each_kind=form.each_kind.data or None,
             )
             db.session.commit()
-            flash("Đã đặt chỉ tiêu.", "ok")
+            flash(_("Đã đặt chỉ tiêu."), "ok")
             return redirect(url_for("reports.targets", unit_id=unit.id, p=period.code))
         flash_errors(form)
     return render_template(
@@ -379,9 +383,12 @@ def _listing(which: str, unit: Unit, period: Period) -> tables.Listing | None:
     within = g.user.unit_id
     if which in ("units", "types", "pillars"):
         ov = overview(unit, period, within=within)
+        if which == "units":
+            proof.fill(ov, within)
         return {"units": tables.units, "types": tables.types, "pillars": tables.pillars}[which](ov)
     if which == "activities":
-        return tables.activities(activities_of(unit, period, within=within))
+        items = activities_of(unit, period, within=within)
+        return tables.activities(items, proof.photo_counts(a.id for a in items))
     if which == "targets":
         return tables.targets(progress_for(unit, period, within=within))
     if which == "commendations":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
@@ -9,8 +10,8 @@ from .service import MAX_COMMENT
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(
-        "Nhận xét gửi chi đoàn (bắt buộc)",
-        validators=[Length(max=MAX_COMMENT, message=f"Tối đa {MAX_COMMENT} ký tự")],
+        _l("Nhận xét gửi chi đoàn (bắt buộc)"),
+        validators=[Length(max=MAX_COMMENT, message=_l("Tối đa %(max)d ký tự"))],
     )
 
 

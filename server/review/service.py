@@ -23,6 +23,7 @@ from sync.records import ServerChanges
 from .. import audit
 from ..activities.registry import activities_collection
 from ..extensions import db
+from ..i18n import N_
 from ..models import Activity, ActivityStatus, User
 from ..models.types import utcnow
 from ..policy import reviewable_unit_ids, reviews
@@ -61,7 +62,7 @@ class Outcome:
 def clean_comment(comment: str | None) -> str:
     text = nfc((comment or "").strip())
     if not text:
-        raise ReviewError("comment_required", "Cần ghi nhận xét khi trả lại hoạt động.")
+        raise ReviewError("comment_required", N_("Cần ghi nhận xét khi trả lại hoạt động."))
     if len(text) > MAX_COMMENT:
         raise ReviewError(
             "comment_too_long", f"Nhận xét dài quá {MAX_COMMENT} ký tự ({len(text)})."
@@ -87,11 +88,11 @@ def decide(
     if decision not in ALLOWED_FROM:
         raise ValueError(f"unknown decision {decision!r}")
     if not reviews(reviewer):
-        raise ReviewError("not_found", "Không tìm thấy hoạt động.")
+        raise ReviewError("not_found", N_("Không tìm thấy hoạt động."))
     text = clean_comment(comment) if decision == RETURN else None
     wanted = list(dict.fromkeys(activity_ids))
     if not wanted:
-        raise ReviewError("nothing_chosen", "Chưa chọn hoạt động nào.")
+        raise ReviewError("nothing_chosen", N_("Chưa chọn hoạt động nào."))
     rows = db.session.scalars(
         select(Activity)
         .where(
@@ -103,7 +104,7 @@ def decide(
         .with_for_update()
     ).all()
     if len(rows) != len(wanted):
-        raise ReviewError("not_found", "Không tìm thấy hoạt động.")
+        raise ReviewError("not_found", N_("Không tìm thấy hoạt động."))
 
     now = now or utcnow()
     outcome = Outcome()

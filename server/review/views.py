@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -194,7 +195,7 @@ def _take(ids: list[uuid.UUID], decision: str, comment: str | None = None):
         db.session.rollback()
         if exc.code == "not_found":
             abort(404)
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return None
     db.session.commit()
     return outcome
@@ -208,9 +209,9 @@ def verify(activity_id: uuid.UUID):
     outcome = _take([activity_id], VERIFY)
     if outcome is not None:
         if outcome.decided:
-            flash("Đã xác nhận hoạt động.", "ok")
+            flash(_("Đã xác nhận hoạt động."), "ok")
         else:
-            flash("Hoạt động không còn ở trạng thái “Đã gửi”; không xác nhận.", "error")
+            flash(_("Hoạt động không còn ở trạng thái “Đã gửi”; không xác nhận."), "error")
     return redirect(url_for("review.show", activity_id=activity_id))
 
 
@@ -224,9 +225,9 @@ def return_(activity_id: uuid.UUID):
     outcome = _take([activity_id], RETURN, form.comment.data)
     if outcome is not None:
         if outcome.decided:
-            flash("Đã trả lại hoạt động cho chi đoàn kèm nhận xét.", "ok")
+            flash(_("Đã trả lại hoạt động cho chi đoàn kèm nhận xét."), "ok")
         else:
-            flash("Hoạt động này không thể trả lại ở trạng thái hiện tại.", "error")
+            flash(_("Hoạt động này không thể trả lại ở trạng thái hiện tại."), "error")
     return redirect(url_for("review.show", activity_id=activity_id))
 
 
@@ -241,11 +242,13 @@ def verify_many():
         abort(404)
     outcome = _take(ids, VERIFY)
     if outcome is not None:
-        flash(f"Đã xác nhận {len(outcome.decided)} hoạt động.", "ok")
+        flash(_("Đã xác nhận %(n)s hoạt động.", n=len(outcome.decided)), "ok")
         if outcome.skipped:
             flash(
-                f"{len(outcome.skipped)} hoạt động không còn ở trạng thái “Đã gửi”, "
-                "chưa được xác nhận.",
+                _(
+                    "%(n)s hoạt động không còn ở trạng thái “Đã gửi”, chưa được xác nhận.",
+                    n=len(outcome.skipped),
+                ),
                 "error",
             )
     return redirect(url_for("review.index", **kept_args()))
@@ -342,7 +345,7 @@ def refused():
                 row.received_at,
                 person,
                 unit,
-                record.get("title") or ("(xoá)" if payload.get("op") == "delete" else "—"),
+                record.get("title") or (_("(xoá)") if payload.get("op") == "delete" else "—"),
                 reason.get("message") or reason.get("code") or "—",
                 _problems(result.get("errors")),
                 row.resent,

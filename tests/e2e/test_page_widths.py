@@ -120,8 +120,10 @@ OVERFLOWING = """() => {
 }"""
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("size", SIZES)
-def test_no_page_scrolls_sideways(filled, live_server, browser, size):
+def test_no_page_scrolls_sideways(filled, live_server, browser, size, language):
+    """In both languages: English words are longer than the Vietnamese they stand for."""
     pages = _pages(filled)
     contexts = {}
     failures = []
@@ -129,6 +131,7 @@ def test_no_page_scrolls_sideways(filled, live_server, browser, size):
         for name, (who, path) in pages.items():
             if who not in contexts:
                 context = browser.new_context(**SIZES[size])
+                context.add_cookies([{"name": "lang", "value": language, "url": live_server}])
                 page = context.new_page()
                 if who is not None:
                     page.goto(live_server + "/login")
@@ -140,7 +143,8 @@ def test_no_page_scrolls_sideways(filled, live_server, browser, size):
             page = contexts[who][1]
             resp = page.goto(live_server + path)
             assert resp is not None and resp.status == 200, (name, resp and resp.status)
-            screenshot(page, f"width-{size}-{name}")
+            assert page.get_attribute("html", "lang") == language, name
+            screenshot(page, f"width-{size}-{name}" + ("" if language == "vi" else "-en"))
             wide = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -161,9 +165,10 @@ def test_no_page_scrolls_sideways(filled, live_server, browser, size):
                     "() => [...document.querySelectorAll('#queue thead th')]"
                     ".map(th => [th.innerText.trim(), th.getBoundingClientRect().width])"
                 )
-                title = dict(widths)["Hoạt động"]
+                heading = "Hoạt động" if language == "vi" else "Activities"
+                title = dict(widths)[heading]
                 whole = sum(w for _, w in widths)
-                if title < whole / 3 or any(w > title for n, w in widths if n != "Hoạt động"):
+                if title < whole / 3 or any(w > title for n, w in widths if n != heading):
                     failures.append(f"{name}: the title has {title:.0f} of {whole:.0f}px")
             # On a desktop nothing scrolls inside its card either; on a phone a wide table
             # may, but never the page.

@@ -28,6 +28,7 @@ from server import create_app
 from server.errors import MESSAGES
 from server.extensions import db
 from server.models import (
+    NOMINATION_KINDS,
     ROLE_LABELS,
     STATUS_LABELS,
     UNIT_KIND_LABELS,
@@ -35,6 +36,8 @@ from server.models import (
     ActivityType,
     AuditEvent,
     Device,
+    Phase,
+    Pillar,
     Unit,
     UnitEvent,
     UnitKind,
@@ -71,7 +74,15 @@ ENGLISH = [
     "Change your password",
     "Wrong username or password",
     "Failed sign-ins",
+    "Who has reported",
+    "Review the activities your branches sent up",
+    "Entries the server refused",
+    "Figures are being updated",
 ]
+
+#: Words that are the same in every language: file formats named on download links, and
+#: the Roman numerals of a quarter ("Quý IV/2026").
+SAME_IN_EVERY_LANGUAGE = {"excel", "csv", "zip", "word", "i", "ii", "iii", "iv"}
 
 VIETNAMESE_LETTERS = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
@@ -141,7 +152,7 @@ def _ids_and_strings(language: str) -> tuple[set[str], set[str]]:
 
 
 def _pairs(half: int) -> set[str]:
-    labels = (ROLE_LABELS, UNIT_KIND_LABELS, STATUS_LABELS)
+    labels = (ROLE_LABELS, UNIT_KIND_LABELS, STATUS_LABELS, NOMINATION_KINDS)
     return {pair[half] for table in labels for pair in table.values()}
 
 
@@ -158,12 +169,22 @@ def data_strings(app: Any) -> list[str]:
             Device.name,
             Activity.title,
             Activity.place,
+            ActivityType.name_vi,
+            ActivityType.name_en,
+            Pillar.name_vi,
+            Pillar.name_en,
+            Phase.name_vi,
+            Phase.name_en,
         ):
             found.update(v for v in db.session.scalars(select(column)) if v)
         for detail in db.session.scalars(select(UnitEvent.detail)):
             found.update(str(v) for v in (detail or {}).values() if v)
         for detail in db.session.scalars(select(AuditEvent.detail)):
             found.update(str(v) for v in (detail or {}).values() if isinstance(v, str))
+        for pillar in db.session.scalars(select(Pillar)):
+            # The chart's axis names a pillar without its common lead ("bản thân").
+            found.add(pillar.name_vi.removeprefix("Trách nhiệm với "))
+            found.add(pillar.name_en.removeprefix("Responsibility to "))
         for kind in db.session.scalars(select(ActivityType)):
             for q in kind.quantities:
                 found.update(q[k] for k in ("label_vi", "label_en", "unit_vi", "unit_en") if q[k])
@@ -177,9 +198,11 @@ def shown_once(html: str) -> list[str]:
 
 
 def without(text: str, data: list[str]) -> str:
-    for value in data:
-        text = text.replace(value, " ")
-    return text
+    # Whole words only: a short value ("em") must not eat part of a word ("Xem").
+    if not data:
+        return text
+    values = "|".join(re.escape(v) for v in sorted(data, key=len, reverse=True))
+    return re.sub(rf"(?<!\w)(?:{values})(?!\w)", " ", text)
 
 
 # --- the scene: the world, with history, a phone, an administrator, failed sign-ins ---
@@ -223,8 +246,10 @@ def _scene(world: World) -> World:
             citizens_served=1500,
             volunteer_hours=48.5,
             recorded_at_suspect=True,
+            status="submitted",
         )
         world.ids["gone"] = gone.id
+        world.ids["activity"] = db.session.scalar(select(Activity.id))
         world.ids["hoa"] = db.session.scalar(select(User.id).where(User.username == "hoa"))
         world.ids["minh"] = db.session.scalar(select(User.id).where(User.username == "minh"))
         db.session.commit()
@@ -347,6 +372,68 @@ PAGES: dict[str, Page] = {
     "not found": lambda w, lang: _html(client_in(w, lang, "canbo").get("/nowhere"), 404),
     "wrong method": lambda w, lang: _html(client_in(w, lang).get("/logout"), 405),
     "activity facts": _facts,
+    # The reports and the review (issue 16 §3, the rest): a province, a commune, a branch.
+    "report, province": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}?p=2026")
+    ),
+    "report, branch": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['b1']}?p=2026-11")
+    ),
+    "report, wrong period": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}?p=2026-13"), 400
+    ),
+    "report, a quarter": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/reports/{w.ids['commune']}?p=2026-Q4&sort=name")
+    ),
+    "report's activity": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/activity/{w.ids['activity']}")
+    ),
+    "completeness": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get(f"/reports/{w.ids['province']}/completeness?p=2026-11")
+    ),
+    "completeness, missing only": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(
+            f"/reports/{w.ids['commune']}/completeness?p=2026-10&only=missing"
+        )
+    ),
+    "targets": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/targets?p=2026",
+            data={"type_id": "0", "each_kind": "branch", "activities": "2"},
+            follow_redirects=True,
+        )
+    ),
+    "targets, commune": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/reports/{w.ids['commune']}/targets?p=2026")
+    ),
+    "commendations": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/commendations?p=2026",
+            data={
+                "kind": "member",
+                "name": "Nông Thị Hoa",
+                "reason": "Ngày thứ bảy tình nguyện",
+                "activities": str(w.ids["activity"]),
+            },
+            follow_redirects=True,
+        )
+    ),
+    "commendations, mistakes": lambda w, lang: _html(
+        client_in(w, lang, "tinh").post(
+            f"/reports/{w.ids['province']}/commendations?p=2026", data={"kind": "member"}
+        )
+    ),
+    "review queue": lambda w, lang: _html(client_in(w, lang, "canbo").get("/review/")),
+    "review queue, verified": lambda w, lang: _html(
+        client_in(w, lang, "tinh").get("/review/?status=verified&sort=date")
+    ),
+    "review, one activity": lambda w, lang: _html(
+        client_in(w, lang, "canbo").get(f"/review/{w.ids['activity']}")
+    ),
+    "review, nothing chosen": lambda w, lang: _html(
+        client_in(w, lang, "canbo").post("/review/verify", data={}, follow_redirects=True)
+    ),
+    "refused entries": lambda w, lang: _html(client_in(w, lang, "canbo").get("/review/refused")),
 }
 
 
@@ -359,7 +446,7 @@ def test_a_vietnamese_page_has_no_english(scene: World, page: str) -> None:
     found = [e for e in ENGLISH if re.search(rf"(?<!\w){re.escape(e)}(?!\w)", text)]
     assert not found, f"English on the Vietnamese page {page!r}: {found}"
     ids, _ = _ids_and_strings("vi")
-    known = words(" ".join(ids | _pairs(0) | set(MESSAGES.values())))
+    known = words(" ".join(ids | _pairs(0) | set(MESSAGES.values()))) | SAME_IN_EVERY_LANGUAGE
     stray = sorted(words(text) - known)
     assert not stray, f"words on {page!r} that are neither data nor in the catalogue: {stray}"
 
@@ -376,3 +463,40 @@ def test_an_english_page_has_no_vietnamese(scene: World, page: str) -> None:
     vietnamese_only = words(" ".join(ids)) - words(" ".join(_ids_and_strings("en")[1]))
     leftovers = sorted(words(text) & {w for w in vietnamese_only if len(w) > 3})
     assert not leftovers, f"catalogue ids left untranslated on {page!r}: {leftovers}"
+
+
+@pytest.mark.parametrize(
+    ("table", "vietnamese", "english"),
+    [
+        ("activities", ["Trạng thái", "Đã gửi", "Tổng cộng"], ["Status", "Submitted", "Total"]),
+        ("pillars", ["Trụ cột", "Trách nhiệm với", "Tổng cộng"], ["Pillar", "Responsibility"]),
+        ("completeness", ["Tình trạng", "Chi đoàn"], ["State", "Branch", "Reported"]),
+    ],
+)
+def test_an_export_stays_vietnamese_for_an_english_page(
+    scene: World, table: str, vietnamese: list[str], english: list[str]
+) -> None:
+    """The page's table and the export share a spec (decision 185): the page in English
+    must not make the export English."""
+    client = client_in(scene, "en", "tinh")
+    unit = scene.ids["province" if table == "pillars" else "b1"]
+    page = client.get(f"/reports/{unit}?p=2026-11").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    resp = client.get(f"/reports/{unit}/export.csv?p=2026-11&table={table}")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    for said in vietnamese:
+        assert said in text, said
+    for said in english:
+        assert not re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text), said
+
+
+def test_a_phase_is_named_in_the_page_language(scene: World) -> None:
+    with scene.app.app_context():
+        phase = db.session.scalars(select(Phase).order_by(Phase.starts_on)).first()
+        assert phase is not None
+        names = (phase.name_vi, phase.name_en)
+    for language, (said, not_said) in (("vi", names), ("en", names[::-1])):
+        page = client_in(scene, language, "tinh").get(f"/reports/{scene.ids['province']}?p=2026")
+        text = visible(page.get_data(as_text=True))[1]
+        assert said in text and not_said not in text, language

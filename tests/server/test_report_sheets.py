@@ -150,7 +150,8 @@ def test_csv_stays_a_plain_grid(app, tree):  # noqa: F811
     lines = text.decode("utf-8").splitlines()
     assert lines[0].startswith("\ufeffNgày,Đơn vị,") and "Hồ sơ đất đai (hồ sơ)" in lines[0]
     assert lines[1].startswith("2026-02-10,Chi đoàn a1,") and "—" not in text.decode()
-    assert lines[-1].startswith("Tổng cộng,,,2 hoạt động,,15,100,30.0,,,5,30,1.5")
+    # …, status, recorded at, evidence photos (none here), then the quantities.
+    assert lines[-1].startswith("Tổng cộng,,,2 hoạt động,,15,100,30.0,,,0,5,30,1.5")
     assert len(lines) == 1 + 2 + 1  # no header block, title or notes in a CSV
 
 
@@ -195,4 +196,5 @@ def test_the_only_formulas_are_the_totals(app, tree):  # noqa: F811
     formulas = [(c.row, c.value) for row in ws.iter_rows() for c in row if c.data_type == "f"]
     total_row = sheet.header_row + len(sheet.rows) + 1
     assert formulas and all(r == total_row and v.startswith("=SUM(") for r, v in formulas)
-    assert sheet.totals[1:] == [4, 1, 22, 115, 44.5]
+    # The last: activities without an evidence photo (none has one in this tree).
+    assert sheet.totals[1:] == [4, 1, 22, 115, 44.5, 4]

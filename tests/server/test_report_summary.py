@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.formatting import vn_number
 from server.models import AuditEvent, Unit
-from server.reports import periods, worker
+from server.reports import periods, proof, worker
 from server.reports.completeness import completeness
 from server.reports.document import SECTIONS
 from server.reports.service import overview
@@ -81,11 +81,15 @@ def test_the_summary_of_the_demo_province_for_a_phase(app, runner):
     paragraphs = [p.text for p in doc.paragraphs]
     with app.app_context():
         province = db.session.get(Unit, cb)
-        ov = overview(province, PHASE, within=cb)
+        ov = proof.fill(overview(province, PHASE, within=cb), cb)
         done = completeness(province, PHASE, TODAY, within=cb)
         progress = progress_for(province, PHASE, within=cb)
         pillars = [(p.name_vi, _figures(f)) for p, f in ov.by_pillar]
-        children = [(r.unit.name, _figures(r.figures)) for r in ov.children]
+        # The units' table also counts their activities without an evidence photo.
+        children = [
+            (r.unit.name, [*_figures(r.figures), vn_number(r.figures.unproven)])
+            for r in ov.children
+        ]
         by_child = [(r.unit.name, r.expected, r.reported, r.on_time) for r in done.children]
     assert ov.total.activities > 100 and len(children) > 5  # a real province's phase
     assert len(pillars) == 3 and len(by_child) > 5
@@ -100,7 +104,7 @@ def test_the_summary_of_the_demo_province_for_a_phase(app, runner):
     assert rows[-1] == ["Tổng cộng", *_figures(total)]
     rows = _table(doc, "Đơn vị", "Số hoạt động")
     assert [(r[0], r[1:]) for r in rows[1:]][: len(children)] == children
-    assert rows[-1] == ["Tổng cộng", *_figures(total)]
+    assert rows[-1] == ["Tổng cộng", *_figures(total), vn_number(total.unproven)]
     types = _table(doc, "Trụ cột", "Loại hoạt động")
     assert sum(int(r[2].replace(".", "")) for r in types[1:-1]) == total.activities
     rows = _table(doc, "Đơn vị", "Số chi đoàn")

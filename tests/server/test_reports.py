@@ -204,12 +204,13 @@ def test_the_page_and_the_excel_export_show_the_same_figures(app, tree):
         "Lượt đoàn viên tham gia",
         "Người dân được phục vụ",
         "Giờ tình nguyện",
+        "Hoạt động chưa có ảnh minh chứng",
     ]
     assert sheet.rows == [
-        ["Đoàn xã A", 3, 1, 19, 108, 38.5],
-        ["Đoàn xã B", 1, 0, 3, 7, 6.0],
+        ["Đoàn xã A", 3, 1, 19, 108, 38.5, 3],
+        ["Đoàn xã B", 1, 0, 3, 7, 6.0, 1],
     ]
-    assert sheet.totals == ["Tổng cộng", 4, 1, 22, 115, 44.5]
+    assert sheet.totals == ["Tổng cộng", 4, 1, 22, 115, 44.5, 4]
     csv = staff.get(f"/reports/{tree['A1']}/export.csv?p=2026&table=activities")
     text = csv.data.decode("utf-8")
     assert text.startswith("\ufeffNgày,Đơn vị,")
