@@ -253,26 +253,51 @@ def load_activities(app, branches, total: int) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
+def kept(db) -> tuple[list[int], list[int], int]:
+    """The provinces, branches (in the order they were built) and activity count of a
+    database this bench filled before."""
+    from sqlalchemy import func, select
+
+    from server.models import Activity, Unit
+
+    def ids(kind: str) -> list[int]:
+        return list(db.session.scalars(select(Unit.id).where(Unit.kind == kind).order_by(Unit.id)))
+
+    count = db.session.scalar(select(func.count()).select_from(Activity))
+    return ids("province"), ids("branch"), count
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def run_backend(backend: str, total: int, repeat: int, national: bool = False) -> dict:
+def run_backend(
+    backend: str, total: int, repeat: int, national: bool = False, keep: str | None = None
+) -> dict:
+    """``keep``: a PostgreSQL database of that name is filled once and kept; a later run
+    with the same name times it again without the set-up (ten million rows take long to
+    write on two cores, and are best timed on a quiet machine)."""
     from sqlalchemy import create_engine, event, text
 
     tmp = Path(tempfile.mkdtemp(prefix="sodoan_report_bench_"))
     # Named after the bench, this process and a random tag: two benches on one server
     # (other worktrees, other engineers) never drop each other's database.
-    name = f"sodoan_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = keep or f"sodoan_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = None
+    reuse = False
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     else:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = c.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            reuse = bool(keep and exists)
+            if not reuse:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(text(f'CREATE DATABASE "{name}"'))
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     # Warnings only: an access line per page would bury the figures.
     os.environ.update(
@@ -303,29 +328,36 @@ def run_backend(backend: str, total: int, repeat: int, national: bool = False) -
     )
     try:
         started = time.perf_counter()
+        build = 0.0
         with app.app_context():
             upgrade(directory=str(ROOT / "server" / "migrations"))
-            seed_catalogue()
-            db.session.commit()
-            with db.engine.begin() as conn:
-                provinces, branches = build_tree(
-                    conn, date(2015, 1, 1), NATIONAL if national else None
+            if reuse:
+                provinces, branches, total = kept(db)
+                own = branches[: len(branches) // len(provinces)]
+                province = provinces[0]
+                log(f"[{backend}] reusing {name}: {len(branches):,} branches, {total:,} activities")
+            else:
+                seed_catalogue()
+                db.session.commit()
+                with db.engine.begin() as conn:
+                    provinces, branches = build_tree(
+                        conn, date(2015, 1, 1), NATIONAL if national else None
+                    )
+                province = provinces[0]
+                # The timed province's own branches (the first ones built).
+                own = branches[: len(branches) // len(provinces)]
+                f.user("tinh", db.session.get(Unit, province), role="provincial_staff")
+                db.session.commit()
+                log(
+                    f"[{backend}] {len(provinces)} province(s), {len(branches):,} branches; "
+                    f"loading {total:,} activities …"
                 )
-            province = provinces[0]
-            # The timed province's own branches (the first ones built).
-            own = branches[: len(branches) // len(provinces)]
-            f.user("tinh", db.session.get(Unit, province), role="provincial_staff")
-            db.session.commit()
-            log(
-                f"[{backend}] {len(provinces)} province(s), {len(branches):,} branches; "
-                f"loading {total:,} activities …"
-            )
-            load_activities(app, branches, total)
-            assert db.session.query(User).count() == 1
-            t = time.perf_counter()
-            days = rebuild_all(db.session())
-            build = time.perf_counter() - t
-            log(f"[{backend}] report totals built: {days:,} rows in {build:.1f} s")
+                load_activities(app, branches, total)
+                assert db.session.query(User).count() == 1
+                t = time.perf_counter()
+                days = rebuild_all(db.session())
+                build = time.perf_counter() - t
+                log(f"[{backend}] report totals built: {days:,} rows in {build:.1f} s")
         setup = time.perf_counter() - started
         log(f"[{backend}] set-up {setup:.0f} s")
 
@@ -426,7 +458,7 @@ def run_backend(backend: str, total: int, repeat: int, national: bool = False) -
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if admin is not None and not os.environ.get("REPORT_BENCH_KEEP"):
+        if admin is not None and not keep and not os.environ.get("REPORT_BENCH_KEEP"):
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
@@ -459,6 +491,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="100 provinces of 1,000 branches; default 10,000,000 activities, PostgreSQL",
     )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="PostgreSQL: fill database NAME once and keep it; later runs time it again",
+    )
     args = parser.parse_args(argv)
     if args.national:
         if args.backend == "both":
@@ -469,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     for backend in backends:
         # Each backend in its own process state: the app reads DATABASE_URL at import.
-        result = run_backend(backend, args.activities, args.repeat, args.national)
+        result = run_backend(backend, args.activities, args.repeat, args.national, args.keep)
         log(f"=== {backend}: {result['activities']:,} activities ===")
         report(result)
         log(
