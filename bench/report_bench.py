@@ -1,8 +1,13 @@
 """Report benchmark: the province's overview for a year and a branch's drill-down, over
-1,000,000 activities in 5,000 branches, on PostgreSQL and SQLite.
+1,000,000 activities in 5,000 branches, on PostgreSQL and SQLite; or, with ``--national``,
+10,000,000 activities in 100,000 branches (100 provinces of 1,000 branches) on PostgreSQL.
 
     .venv/bin/python bench/report_bench.py                    # both backends
     .venv/bin/python bench/report_bench.py --backend postgresql --activities 200000
+    .venv/bin/python bench/report_bench.py --national         # issue 16 §4, PostgreSQL
+
+With ``--national`` the timed province is one of the 100 (the others are the rest of the
+country, in the same tables), and its completeness page for the year is timed too.
 
 Each backend gets a fresh database (migrated with the app's migrations), a generated
 tree (province → 10 districts → 50 grassroots unions each → 10 branches each = 5,000
@@ -38,9 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DISTRICTS, UNIONS, BRANCHES = 10, 50, 10
+#: The national shape: 100 provinces × 10 districts × 10 grassroots unions × 10 branches.
+NATIONAL = {"provinces": 100, "districts": 10, "unions": 10, "branches": 10}
 YEARS = (2024, 2025, 2026)
 TARGET_PROVINCE_MS = 500
 TARGET_BRANCH_MS = 100
+TARGET_COMPLETENESS_MS = 500
 # The server's maintenance database, only to create and drop the bench's own database
 # (another engineer's test databases on the same server are never touched).
 PG_ADMIN = os.environ.get(
@@ -52,10 +60,20 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def build_tree(conn, begin: date) -> tuple[int, list[int]]:
-    """Units and the closure table written directly (create_unit per unit is minutes)."""
+def build_tree(
+    conn, begin: date, shape: dict[str, int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Units and the closure table written directly (create_unit per unit is minutes).
+
+    The provinces' ids, and every branch's id (the first province's branches first)."""
     from server.models import Unit, UnitClosure, UnitName
 
+    shape = shape or {
+        "provinces": 1,
+        "districts": DISTRICTS,
+        "unions": UNIONS,
+        "branches": BRANCHES,
+    }
     units, closure, names = [], [], []
     next_id = 1
 
@@ -88,27 +106,43 @@ def build_tree(conn, begin: date) -> tuple[int, list[int]]:
             )
         return uid
 
-    province = add("P", "Tỉnh Đoàn Bench", "province", None, 0, [])
-    branches = []
-    for d in range(DISTRICTS):
-        did = add(f"P-{d}", f"Huyện Đoàn {d}", "district", province, 1, [province])
-        for g in range(UNIONS):
-            gid = add(f"P-{d}-{g}", f"Đoàn cơ sở {d}.{g}", "grassroots", did, 2, [did, province])
-            for b in range(BRANCHES):
-                branches.append(
-                    add(
-                        f"P-{d}-{g}-{b}",
-                        f"Chi đoàn {d}.{g}.{b}",
-                        "branch",
-                        gid,
-                        3,
-                        [gid, did, province],
-                    )
+    def flush() -> None:
+        for table, rows in (
+            (Unit.__table__, units),
+            (UnitClosure.__table__, closure),
+            (UnitName.__table__, names),
+        ):
+            if rows:
+                conn.execute(table.insert(), rows)
+                rows.clear()
+
+    provinces, branches = [], []
+    for p in range(shape["provinces"]):
+        code = "P" if shape["provinces"] == 1 else f"P{p}"
+        name = "Tỉnh Đoàn Bench" if shape["provinces"] == 1 else f"Tỉnh Đoàn Bench {p}"
+        province = add(code, name, "province", None, 0, [])
+        provinces.append(province)
+        for d in range(shape["districts"]):
+            did = add(f"{code}-{d}", f"Huyện Đoàn {d}", "district", province, 1, [province])
+            for g in range(shape["unions"]):
+                gid = add(
+                    f"{code}-{d}-{g}", f"Đoàn cơ sở {d}.{g}", "grassroots", did, 2, [did, province]
                 )
-    conn.execute(Unit.__table__.insert(), units)
-    conn.execute(UnitClosure.__table__.insert(), closure)
-    conn.execute(UnitName.__table__.insert(), names)
-    return province, branches
+                for b in range(shape["branches"]):
+                    branches.append(
+                        add(
+                            f"{code}-{d}-{g}-{b}",
+                            f"Chi đoàn {d}.{g}.{b}",
+                            "branch",
+                            gid,
+                            3,
+                            [gid, did, province],
+                        )
+                    )
+        if len(units) >= 50_000:  # a national tree is written in parts
+            flush()
+    flush()
+    return provinces, branches
 
 
 def activity_rows(branches: list[int], total: int, types: list[tuple[int, list[dict]]]):
@@ -219,26 +253,51 @@ def load_activities(app, branches, total: int) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
+def kept(db) -> tuple[list[int], list[int], int]:
+    """The provinces, branches (in the order they were built) and activity count of a
+    database this bench filled before."""
+    from sqlalchemy import func, select
+
+    from server.models import Activity, Unit
+
+    def ids(kind: str) -> list[int]:
+        return list(db.session.scalars(select(Unit.id).where(Unit.kind == kind).order_by(Unit.id)))
+
+    count = db.session.scalar(select(func.count()).select_from(Activity))
+    return ids("province"), ids("branch"), count
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def run_backend(backend: str, total: int, repeat: int) -> dict:
+def run_backend(
+    backend: str, total: int, repeat: int, national: bool = False, keep: str | None = None
+) -> dict:
+    """``keep``: a PostgreSQL database of that name is filled once and kept; a later run
+    with the same name times it again without the set-up (ten million rows take long to
+    write on two cores, and are best timed on a quiet machine)."""
     from sqlalchemy import create_engine, event, text
 
     tmp = Path(tempfile.mkdtemp(prefix="sodoan_report_bench_"))
     # Named after the bench, this process and a random tag: two benches on one server
     # (other worktrees, other engineers) never drop each other's database.
-    name = f"sodoan_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = keep or f"sodoan_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = None
+    reuse = False
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     else:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = c.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            reuse = bool(keep and exists)
+            if not reuse:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(text(f'CREATE DATABASE "{name}"'))
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     # Warnings only: an access line per page would bury the figures.
     os.environ.update(
@@ -259,25 +318,46 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
 
     # Loading a million rows and rebuilding their totals is maintenance, not a request.
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, **NO_REQUEST_LIMITS}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            # A config given to create_app is not read from the environment.
+            "LOG_LEVEL": "WARNING",
+            **NO_REQUEST_LIMITS,
+        }
     )
     try:
         started = time.perf_counter()
+        build = 0.0
         with app.app_context():
             upgrade(directory=str(ROOT / "server" / "migrations"))
-            seed_catalogue()
-            db.session.commit()
-            with db.engine.begin() as conn:
-                province, branches = build_tree(conn, date(2015, 1, 1))
-            f.user("tinh", db.session.get(Unit, province), role="provincial_staff")
-            db.session.commit()
-            log(f"[{backend}] {len(branches):,} branches; loading {total:,} activities …")
-            load_activities(app, branches, total)
-            assert db.session.query(User).count() == 1
-            t = time.perf_counter()
-            days = rebuild_all(db.session())
-            build = time.perf_counter() - t
-            log(f"[{backend}] report totals built: {days:,} rows in {build:.1f} s")
+            if reuse:
+                provinces, branches, total = kept(db)
+                own = branches[: len(branches) // len(provinces)]
+                province = provinces[0]
+                log(f"[{backend}] reusing {name}: {len(branches):,} branches, {total:,} activities")
+            else:
+                seed_catalogue()
+                db.session.commit()
+                with db.engine.begin() as conn:
+                    provinces, branches = build_tree(
+                        conn, date(2015, 1, 1), NATIONAL if national else None
+                    )
+                province = provinces[0]
+                # The timed province's own branches (the first ones built).
+                own = branches[: len(branches) // len(provinces)]
+                f.user("tinh", db.session.get(Unit, province), role="provincial_staff")
+                db.session.commit()
+                log(
+                    f"[{backend}] {len(provinces)} province(s), {len(branches):,} branches; "
+                    f"loading {total:,} activities …"
+                )
+                load_activities(app, branches, total)
+                assert db.session.query(User).count() == 1
+                t = time.perf_counter()
+                days = rebuild_all(db.session())
+                build = time.perf_counter() - t
+                log(f"[{backend}] report totals built: {days:,} rows in {build:.1f} s")
         setup = time.perf_counter() - started
         log(f"[{backend}] set-up {setup:.0f} s")
 
@@ -314,10 +394,16 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
             province_ms.append(ms)
         rng = random.Random(7)
         branch_ms, branch_sql = [], 0
-        for b in rng.sample(branches, 20):
+        for b in rng.sample(own, 20):
             for _ in range(max(1, repeat // 5)):
                 ms, branch_sql = timed(f"/reports/{b}?p={year}")
                 branch_ms.append(ms)
+        completeness_ms, completeness_sql = [], 0
+        if national:
+            timed(f"/reports/{province}/completeness?p={year}")
+            for _ in range(repeat):
+                ms, completeness_sql = timed(f"/reports/{province}/completeness?p={year}")
+                completeness_ms.append(ms)
         # A sync lands: 200 activities of random branches edited through the ORM (their
         # deltas recorded). The overview is read with them waiting (a pure read: it shows
         # the figures as they were, and says so), then the totals worker takes one step,
@@ -363,6 +449,8 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
             "province_sql": province_sql,
             "branch": branch_ms,
             "branch_sql": branch_sql,
+            "completeness": completeness_ms,
+            "completeness_sql": completeness_sql,
             "after_sync": after_sync,
             "build_s": build,
         }
@@ -370,7 +458,7 @@ def run_backend(backend: str, total: int, repeat: int) -> dict:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if admin is not None and not os.environ.get("REPORT_BENCH_KEEP"):
+        if admin is not None and not keep and not os.environ.get("REPORT_BENCH_KEEP"):
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
@@ -380,8 +468,11 @@ def report(result: dict) -> None:
     for key, target, label in (
         ("province", TARGET_PROVINCE_MS, "province overview, one year"),
         ("branch", TARGET_BRANCH_MS, "branch drill-down, one year"),
+        ("completeness", TARGET_COMPLETENESS_MS, "province completeness, one year"),
     ):
         values = result[key]
+        if not values:
+            continue
         p95 = pct(values, 95)
         log(
             f"  {label:32} n={len(values):3}  p50 {statistics.median(values):7.1f} ms  "
@@ -395,12 +486,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="100 provinces of 1,000 branches; default 10,000,000 activities, PostgreSQL",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="PostgreSQL: fill database NAME once and keep it; later runs time it again",
+    )
     args = parser.parse_args(argv)
+    if args.national:
+        if args.backend == "both":
+            args.backend = "postgresql"
+        if args.activities == parser.get_default("activities"):
+            args.activities = 10_000_000
     log(f"report_bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs")
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     for backend in backends:
         # Each backend in its own process state: the app reads DATABASE_URL at import.
-        result = run_backend(backend, args.activities, args.repeat)
+        result = run_backend(backend, args.activities, args.repeat, args.national, args.keep)
         log(f"=== {backend}: {result['activities']:,} activities ===")
         report(result)
         log(
