@@ -96,11 +96,12 @@ def test_pick_a_period_drill_down_and_export(tree, totals_worker, live_server, b
         sheet = sheets.read(path.read_bytes())
         assert "TỔNG HỢP THEO ĐƠN VỊ" in sheet.top
         assert any(line.startswith("Đoàn xã A —") for line in sheet.top)
+        # …, hours, then the activities without an evidence photo (none has one here).
         assert sheet.rows + [sheet.totals] == [
-            ["Chi đoàn a1", 2, 1, 15, 100, 30.0],
-            ["Chi đoàn a2", 0, 0, 0, 0, 0.0],
-            ["Chi đoàn b1", 1, 0, 4, 8, 8.5],
-            ["Tổng cộng", 3, 1, 19, 108, 38.5],
+            ["Chi đoàn a1", 2, 1, 15, 100, 30.0, 2],
+            ["Chi đoàn a2", 0, 0, 0, 0, 0.0, 0],
+            ["Chi đoàn b1", 1, 0, 4, 8, 8.5, 1],
+            ["Tổng cộng", 3, 1, 19, 108, 38.5, 3],
         ]
     finally:
         context.close()
