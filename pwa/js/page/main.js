@@ -227,9 +227,12 @@ async function renderScreen(soft) {
     navLink("#/sync", "nav_sync", r.screen === "sync"),
     navLink("#/settings", "nav_settings", r.screen === "settings"),
   );
-  const typing = soft && stays ? inputInUse() : null;
   const moved = view.dataset.hash !== location.hash;
-  view.replaceChildren(...(await r.run()));
+  const built = await r.run();
+  // The box in use as the new screen replaces the old one, not as the redraw began: what is
+  // typed while the screen is built (from IndexedDB) is carried over too.
+  const typing = soft && stays ? inputInUse() : null;
+  view.replaceChildren(...built);
   if (typing) carryOver(typing);
   // A new screen opens at its top (its title, a reviewer's comment, a refusal in view),
   // not where the last one was scrolled; a redraw of the same one stays where it was.
