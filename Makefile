@@ -4,65 +4,66 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := .make
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK  := $(BIN)/flask --app server
 
 .DEFAULT_GOAL := help
-.PHONY: help install pwa browser nginx run db demo test test-pg lint format clean
+.PHONY: help install pwa browser nginx run db demo test test-pg lint format clean \
+        node-installed browser-installed nginx-installed
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP)/venv: pyproject.toml
-	@mkdir -p $(STAMP)
+# The stamps live inside what they describe and are named by the content of the file they
+# follow, not its time: a checkout, a copy or a cache restore can leave any file time, and a
+# removed .venv or node_modules takes its stamp with it (CI once kept a stamp newer than a
+# pyproject.toml that had gained Pillow and moto, and skipped the install).
+VENV_STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+NPM_STAMP  := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-16)
+
+$(VENV_STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/.installed-*
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)/venv pwa ## Create .venv, install the app with its test tools, build the field app
+install: $(VENV_STAMP) pwa ## Create .venv, install the app with its test tools, build the field app
 
 # The field app is bundled by esbuild (package.json, its version pinned in the lockfile)
 # into build/pwa/, which the server serves (server/pwa.py). Node and npm from Debian, as
 # Chromium: root on a fresh machine.
-$(STAMP)/node:
-	@mkdir -p $(STAMP)
+node-installed:
 	command -v npm >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
-	@touch $@
 
-$(STAMP)/npm: package-lock.json $(STAMP)/node
+$(NPM_STAMP): | node-installed
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Every time (it takes a fraction of a second): a build older than pwa/ is never served.
-pwa: $(STAMP)/npm ## Build the field app (pwa/ -> build/pwa/)
+pwa: $(NPM_STAMP) ## Build the field app (pwa/ -> build/pwa/)
 	npm run --silent build
 
 # Browser tests drive Debian's Chromium (a test tool's own browser download cannot work
 # here). Installing it needs root, as on the CI machine and the developers' machines.
-$(STAMP)/browser:
-	@mkdir -p $(STAMP)
+browser-installed:
 	command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	@touch $@
 
-browser: $(STAMP)/browser ## Install Debian's Chromium for the browser tests
+browser: browser-installed ## Install Debian's Chromium for the browser tests
 
 # The documented deployment puts Debian's nginx in front of gunicorn (deploy/); the suite
 # starts one of its own on free ports (tests/deploy). Root, as for Chromium. On a machine
 # with systemd, Debian also starts its default site on port 80: the tests do not use it.
-$(STAMP)/nginx:
-	@mkdir -p $(STAMP)
+nginx-installed:
 	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx)
-	@touch $@
 
-nginx: $(STAMP)/nginx ## Install Debian's nginx for the deployment tests
+nginx: nginx-installed ## Install Debian's nginx for the deployment tests
 
 db: install ## Migrate the database (DATABASE_URL, default SQLite under instance/)
 	$(FLASK) db upgrade
@@ -135,4 +136,4 @@ format: install ## ruff: fix what it can and format
 	$(BIN)/ruff format server sync schemas tests bench
 
 clean: ## Remove the virtualenv and caches (keeps instance/ and its data)
-	rm -rf $(VENV) $(STAMP) .pytest_cache .ruff_cache node_modules build/pwa
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules build/pwa
