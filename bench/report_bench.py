@@ -15,7 +15,9 @@ branches, 5,511 units), and ``--activities`` activities spread evenly over the b
 and over 2024–2026, with varied types, statuses, figures and quantities. Rows are
 written in bulk (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and the database is
 analysed before timing. The ``wire`` column of the generated rows holds ``{}``: pulls are
-not measured here and rendering a million records would only slow the set-up.
+not measured here and rendering a million records would only slow the set-up. Three
+activities in five carry ``proven`` (a stored photo, decision 191) without photo rows:
+the report pages count them from the totals and never read the photos.
 
 Timed, through the Flask app in-process (routing, the policy, the queries, the
 template — no network): ``GET /reports/<province>?p=<year>`` as provincial staff and
@@ -181,6 +183,9 @@ def activity_rows(branches: list[int], total: int, types: list[tuple[int, list[d
                 "field_versions": {},
                 "change_seq": seq,
                 "wire": "{}",
+                # Three in five with a stored photo, as the totals count them (decision
+                # 191); the photos themselves are not made (the page reads only the flag).
+                "proven": rng.random() < 0.6,
             }
 
 
@@ -206,6 +211,7 @@ COLUMNS = [
     "field_versions",
     "change_seq",
     "wire",
+    "proven",
 ]
 
 

@@ -39,6 +39,9 @@ def insert_activities(session: Session, records: list[Any], codes: Mapping[int, 
         row = {name: getattr(r, name) for name in _COLUMNS}
         row["search_fold"] = search_fold_of(r.title, r.place)
         row["wire"] = encode(record_fields(r, codes.get(r.type_id)))
+        # A new activity has no photo yet: its photos, even of the same batch, are written
+        # after it and settle the flag then (server/reports/deltas.py, settle_proven).
+        row["proven"] = False
         rows.append(row)
     if not rows:
         return

@@ -32,6 +32,7 @@ from sync.records import ServerChanges
 
 from ..database import begin_writing
 from ..extensions import db
+from ..models import Activity
 from ..models.evidence import Evidence
 from ..models.types import utcnow
 from .collection import EvidenceCollection, adopt_duplicate, quota_problem, quota_used
@@ -98,6 +99,12 @@ def _mark_stored(evidence_id: uuid.UUID, fill: Any) -> Evidence | None:
     """Set the record's stored fields in a transaction of its own, as a server change
     every device pulls; None when the record went away meanwhile."""
     begin_writing(db.session())
+    # The activity first, as every writer of it does (the push, a deleted activity's
+    # photos): storing a photo settles the activity's ``proven`` flag under its lock, and
+    # one order of locks means no deadlock with a push deleting the activity.
+    activity_id = db.session.scalar(select(Evidence.activity_id).where(Evidence.id == evidence_id))
+    if activity_id is not None:
+        db.session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update())
     ev = db.session.scalars(
         select(Evidence).where(Evidence.id == evidence_id).with_for_update()
     ).first()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -111,6 +112,12 @@ class Activity(db.Model):
     # phone did not say, e.g. a draft submitted by a later edit). Kept through returns.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_typed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At least one of its photos is stored on the server and not deleted (decision 188):
+    # kept by the evidence writes (server/reports/deltas.py, ``settle_proven``) so the
+    # report totals count it per day like the other figures. Not a synced field.
+    proven: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False, **_OLD
+    )
 
     # Sync bookkeeping: a version per record (for merges) and the server-assigned change
     # number (for pulls); a delete keeps the row as a tombstone.

@@ -37,6 +37,8 @@ report_totals = Table(
     Column("members", Integer, nullable=False),
     Column("citizens", Integer, nullable=False),
     Column("hours", Numeric(14, 1), nullable=False),
+    # Of ``activities``, those with a stored photo (``Activity.proven``, decision 191).
+    Column("proven", Integer, nullable=False, server_default=text("0")),
     Index("ix_report_totals_day", "day"),
 )
 
@@ -79,6 +81,7 @@ report_deltas = Table(
     Column("members", Integer, nullable=False),
     Column("citizens", Integer, nullable=False),
     Column("hours", Numeric(14, 1), nullable=False),
+    Column("proven", Integer, nullable=False, server_default=text("0")),
     Column("quantities", JSONType, nullable=False),
     Column("recorded_at", UTCDateTime(), **_SINCE),
 )

@@ -11,6 +11,10 @@ ways:
   into ``report_deltas`` in the write's own transaction. The push's batch ``INSERT``
   path records plus-only rows the same way (:func:`record_inserted`, from
   ``server/activities/inserts.py``);
+* **proven**, for evidence writes: a photo stored, deleted or restored can change whether
+  its activity has evidence (decision 188); :func:`settle_proven` keeps
+  ``Activity.proven`` true to the photos and records the change as a delta like any
+  other field of the activity (decision 191);
 * **dirty pairs**, for tree moves: a move marks the moved units' days from its date, for
   them and for the parent they left, in ``report_dirty`` — including the days of their
   deltas not yet applied, whose ancestors changed under them. The unit tree knows nothing
@@ -28,13 +32,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, event, insert, inspect, literal, select
+from sqlalchemy import Table, event, insert, inspect, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..activities.counted import counts
-from ..models import Activity, ActivityStatus
+from ..models import Activity, ActivityStatus, Evidence
 from ..models.reports import report_deltas, report_dirty
 from ..units.service import tree_changed
 
@@ -49,12 +54,18 @@ FIELDS = (
     "citizens_served",
     "volunteer_hours",
     "quantities",
+    "proven",
 )
-SUMS = ("activities", "verified", "members", "citizens", "hours")
+SUMS = ("activities", "verified", "members", "citizens", "hours", "proven")
 
 Key = tuple[int, date, int]
-#: activities, verified, members, citizens, hours, then the quantities by code.
-Contribution = tuple[Key, tuple[int, int, int, int, Decimal], dict[str, Decimal]]
+#: activities, verified, members, citizens, hours, proven, then the quantities by code.
+Contribution = tuple[Key, tuple[int, int, int, int, Decimal, int], dict[str, Decimal]]
+
+
+def zero() -> list[Any]:
+    """A row of :data:`SUMS` at zero (``hours`` a decimal), to add contributions into."""
+    return [Decimal(0) if name == "hours" else 0 for name in SUMS]
 
 
 def dialect(bind: Any) -> str:
@@ -83,6 +94,7 @@ def contribution(values: Mapping[str, Any]) -> Contribution | None:
         values.get("members_count") or 0,
         values.get("citizens_served") or 0,
         Decimal(str(values.get("volunteer_hours") or 0)),
+        1 if values.get("proven") else 0,
     )
     amounts = {
         str(code): Decimal(str(v))
@@ -103,7 +115,7 @@ class Deltas:
         if c is None:
             return
         key, sums, amounts = c
-        mine = self.sums.setdefault(key, [0, 0, 0, 0, Decimal(0)])
+        mine = self.sums.setdefault(key, zero())
         for i, v in enumerate(sums):
             mine[i] += sign * v
         codes = self.amounts.setdefault(key, {})
@@ -208,6 +220,80 @@ def _flush_deltas(session: Session, _context: Any) -> None:
         record(session.connection(), deltas)
 
 
+# -- whether an activity has evidence -------------------------------------------------------
+
+#: The evidence fields whether a photo is evidence depends on (decision 188).
+EVIDENCE_FIELDS = ("stored", "deleted_at")
+
+
+def settle_proven(session: Session, activity_ids: Iterable[Any]) -> None:
+    """Set ``Activity.proven`` of ``activity_ids`` from their photos as the transaction
+    sees them now, and record what that changed in the totals.
+
+    The activities are locked first (PostgreSQL), then their photos read: two uploads
+    finishing together for one activity, or an upload and a delete, each see the other's
+    committed photo, so the last one to commit decides from every photo (without the lock,
+    one that read no stored photo could clear the flag the other had just set). An
+    activity's writers lock it too (the push's prefetch, review), so their old values,
+    ``proven`` included, are the committed ones."""
+    ids = sorted(set(activity_ids))
+    if not ids:
+        return
+    conn = session.connection()
+    a = Activity.__table__
+    conn.execute(select(a.c.id).where(a.c.id.in_(ids)).order_by(a.c.id).with_for_update())
+    having = set(
+        conn.scalars(
+            select(Evidence.activity_id)
+            .where(
+                Evidence.activity_id.in_(ids),
+                Evidence.stored.is_(True),
+                Evidence.deleted_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+    deltas = Deltas()
+    returned = [a.c[name] for name in FIELDS]
+    for now, chosen in (
+        (True, [i for i in ids if i in having]),
+        (False, [i for i in ids if i not in having]),
+    ):
+        if not chosen:
+            continue
+        changed = conn.execute(
+            update(a)
+            .where(a.c.id.in_(chosen), a.c.proven.is_(not now))
+            .values(proven=now)
+            .returning(a.c.id, *returned)
+        )
+        for row in changed:
+            values = {name: getattr(row, name) for name in FIELDS}
+            deltas.add(contribution(values | {"proven": not now}), -1)
+            deltas.add(contribution(values), +1)
+            # An activity this session holds must know the flag the row has now, or its
+            # next change would subtract what it counted for with the old one.
+            held = session.identity_map.get(session.identity_key(Activity, row.id))
+            if held is not None:
+                set_committed_value(held, "proven", now)
+    record(conn, deltas)
+
+
+def _evidence_flushed(session: Session, _context: Any) -> None:
+    """After a flush: settle the activities whose photos were added, removed, stored,
+    deleted or restored in it (the session still lists what the flush wrote)."""
+    touched = set()
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Evidence):
+            touched.add(obj.activity_id)
+    for obj in session.dirty:
+        if isinstance(obj, Evidence):
+            attrs = inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in EVIDENCE_FIELDS):
+                touched.add(obj.activity_id)
+    settle_proven(session, touched)
+
+
 def _tree_moved(session: Session, *, unit_ids: list[int], on: date, left: int | None) -> None:
     mark_units_from(session, unit_ids, on, left)
 
@@ -218,6 +304,7 @@ _HOOKS = (
     (Activity, "after_update", _updated),
     (Activity, "before_delete", _deleting),
     (Session, "after_flush", _flush_deltas),
+    (Session, "after_flush", _evidence_flushed),
 )
 
 

@@ -53,18 +53,20 @@ class Figures:
     citizens: int = 0
     hours: Decimal = Decimal(0)
     verified: int = 0
-    #: Counted activities without evidence: set by :func:`server.reports.proof.fill`
-    #: on the overview's units, read live, not from the per-day totals (decision 188).
+    #: Counted activities without evidence (decision 188), from the per-day totals'
+    #: ``proven`` count (decision 191).
     unproven: int = 0
 
     @classmethod
     def of(cls, row: Any) -> Figures:
+        activities = int(row.activities or 0)
         return cls(
-            int(row.activities or 0),
+            activities,
             int(row.members or 0),
             int(row.citizens or 0),
             Decimal(str(row.hours or 0)).quantize(Decimal("0.1")),
             int(row.verified or 0),
+            activities - int(row.proven or 0),
         )
 
     def __add__(self, other: Figures) -> Figures:
@@ -178,6 +180,7 @@ def _sums() -> list[Any]:
         func.sum(T.c.citizens).label("citizens"),
         func.sum(T.c.hours).label("hours"),
         func.sum(T.c.verified).label("verified"),
+        func.sum(T.c.proven).label("proven"),
     ]
 
 

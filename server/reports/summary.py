@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy.orm import joinedload
 
 from ..models import Activity, ActivityStatus, Nomination, Unit, User
-from . import proof, tables
+from . import tables
 from .completeness import Completeness, completeness
 from .letterhead import Letterhead, exported_by, letterhead_of
 from .periods import Period
@@ -96,7 +96,7 @@ def notable(unit: Unit, period: Period, within: int | None) -> list[Activity]:
 def summarise(unit: Unit, period: Period, today: date, user: User) -> Summary:
     """The report of ``unit`` for ``period`` as ``user`` may read it (their unit's scope)."""
     within = user.unit_id
-    ov = proof.fill(overview(unit, period, within=within), within)
+    ov = overview(unit, period, within=within)
     return Summary(
         unit=unit,
         period=period,

@@ -63,7 +63,7 @@ from sqlalchemy.orm import Session
 from ..activities.counted import counted
 from ..models import Activity, ActivityStatus, UnitClosure
 from ..models.reports import report_deltas, report_dirty, report_quantities, report_totals
-from .deltas import SUMS, Key, dialect, upsert
+from .deltas import SUMS, Key, dialect, upsert, zero
 from .service import held_on_activity_date
 
 #: Rows deleted per statement (bounded parameter lists on both databases).
@@ -110,6 +110,7 @@ def _aggregate(conn: Any, days: list[date] | None, ancestors: list[int] | None) 
             func.sum(Activity.members_count).label("members"),
             func.sum(Activity.citizens_served).label("citizens"),
             func.sum(Activity.volunteer_hours).label("hours"),
+            func.sum(case((Activity.proven.is_(True), 1), else_=0)).label("proven"),
         )
         .select_from(Activity)
         .join(c, held_on_activity_date(c))
@@ -200,7 +201,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
     """Add the consumed ``deltas`` to the rows of every unit above them on their day,
     except the (unit, day) rows ``recomputed`` from the activities in this refresh, which
     already include them."""
-    sums: dict[Key, list[Any]] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+    sums: dict[Key, list[Any]] = defaultdict(zero)
     amounts: dict[tuple[int, date, int, str], Decimal] = defaultdict(Decimal)
     for row in deltas:
         mine = sums[row.unit_id, row.day, row.type_id]
@@ -219,7 +220,7 @@ def _apply(conn: Any, deltas: list[Any], recomputed: set[tuple[int, date]]) -> N
             and (a, day) not in recomputed
         ]
 
-    totals: dict[Key, list[Any]] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+    totals: dict[Key, list[Any]] = defaultdict(zero)
     for (unit_id, day, type_id), values in sums.items():
         for a in holders(unit_id, day):
             mine = totals[a, day, type_id]
@@ -320,7 +321,7 @@ def rebuild_all(session: Session) -> int:
     totals, quantities = _aggregate(conn, None, None)
     conn.execute(
         insert(report_totals).from_select(
-            ["unit_id", "day", "type_id", "activities", "verified", "members", "citizens", "hours"],
+            ["unit_id", "day", "type_id", *SUMS],
             totals,
         )
     )

@@ -210,7 +210,7 @@ def show(unit_id: int):
             "reports/show.html", unit=unit, trail=_trail(unit), error=error, choices=choices
         ), 400
     within = g.user.unit_id
-    ov = proof.fill(overview(unit, period, _trend_period(period), within=within), within)
+    ov = overview(unit, period, _trend_period(period), within=within)
     items = activities_of(unit, period, within=within) if not ov.children else []
     order = sorting.Sorting.from_request(sorting.UNIT_KEYS, sorting.UNIT_LARGEST_FIRST)
     return render_template(
@@ -383,8 +383,6 @@ def _listing(which: str, unit: Unit, period: Period) -> tables.Listing | None:
     within = g.user.unit_id
     if which in ("units", "types", "pillars"):
         ov = overview(unit, period, within=within)
-        if which == "units":
-            proof.fill(ov, within)
         return {"units": tables.units, "types": tables.types, "pillars": tables.pillars}[which](ov)
     if which == "activities":
         items = activities_of(unit, period, within=within)

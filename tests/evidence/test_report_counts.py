@@ -99,7 +99,9 @@ def test_each_unit_below_and_the_unit_itself_count_activities_without_evidence(p
     assert list(_units(html.get_data(as_text=True)))[0] == "Chi đoàn xóm Nà Mạ"
 
 
-def test_a_photo_that_arrives_later_counts_at_once(photos):
+def test_a_photo_that_arrives_later_counts_with_the_next_step_of_the_totals(photos):
+    """Like every figure of the page (decision 55): the upload records a delta, the totals
+    worker adds it in (decision 191). Deleting the photo takes it out again."""
     commune = signed_in(photos.app, "canbo")
     hoa = photos.phone("hoa")
     aid = _activity(hoa, photos.ids["b1"], pending=1)
@@ -109,8 +111,38 @@ def test_a_photo_that_arrives_later_counts_at_once(photos):
     eid = uuid.uuid4()
     hoa.push(ev_mutation(hoa, "upsert", eid, record(aid, PHOTO)))
     upload(hoa, eid, PHOTO)
-    # Read live: no step of the totals worker in between.
+    assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == ("5", "3")
+    caught_up(photos.app)
     assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == ("5", "2")
+    hoa.push(ev_mutation(hoa, "delete", eid, base_version=2))
+    caught_up(photos.app)
+    assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == ("5", "3")
+
+
+def test_an_activity_moved_or_deleted_takes_its_photo_with_it(photos):
+    """The activity's own changes carry whether it has a photo: moved to another day or
+    type it stays proven; deleted, it leaves both counts (never a negative "without")."""
+    commune = signed_in(photos.app, "canbo")
+    hoa = photos.phone("hoa")
+    aid = _activity(hoa, photos.ids["b1"], photos=1)
+    caught_up(photos.app)
+    page = f"/reports/{photos.ids['commune']}?p=2026"
+    assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == ("5", "2")
+    moved = activity_record(photos.ids["b1"], status="submitted") | {
+        "starts_on": "2026-02-03",
+        "ends_on": "2026-02-03",
+    }
+    result = hoa.push(hoa.mutation("upsert", aid, moved, base_version=1))
+    assert result["results"][0]["status"] in ("applied", "merged"), result
+    caught_up(photos.app)
+    assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == (
+        "5",
+        "2",
+    )
+    result = hoa.push(hoa.mutation("delete", aid, base_version=2))
+    assert result["results"][0]["deleted"] is True, result
+    caught_up(photos.app)
+    assert _units(commune.get(page).get_data(as_text=True))["Tổng cộng"][:2] == ("4", "2")
 
 
 def test_the_units_export_carries_the_count_and_its_total(photos):

@@ -12,12 +12,13 @@ import threading
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from server.models import (
     Activity,
     ActivityType,
     AuditEvent,
+    Evidence,
     Pillar,
     Unit,
     UnitKind,
@@ -427,6 +429,14 @@ def _exact(label: str = "") -> None:
     refresh(db.session())
     kept = _contents()
     assert kept == _from_scratch(), label
+    # And the flag the totals count photos by is what the photos say (decision 191).
+    photo = exists().where(
+        Evidence.activity_id == Activity.id,
+        Evidence.stored.is_(True),
+        Evidence.deleted_at.is_(None),
+    )
+    wrong = db.session.scalars(select(Activity.id).where(Activity.proven != photo)).all()
+    assert wrong == [], label
     db.session.rollback()
 
 
@@ -631,22 +641,61 @@ _edit = st.tuples(
     st.integers(0, 99),  # which value
     st.booleans(),  # committed now, or with the next change
 )
+#: A photo of one of the latest activities: added (stored, or declared and waiting for its
+#: bytes), its bytes arriving, deleted, or restored (decision 191).
+_photo = st.tuples(
+    st.just("photo"),
+    st.integers(0, 99),  # which activity
+    st.sampled_from(["stored", "pending", "store", "delete", "restore"]),
+    st.booleans(),  # committed now, or with the next change
+)
 #: A move of the branch of one of the example's new activities (else any branch).
 _move = st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from(["A", "B"]))
 #: One example: new activities, refreshed; then edits, moves in the tree and more edits
 #: waiting together when the next refresh comes.
 _phases = st.tuples(
     st.lists(_create, max_size=3),
-    st.lists(_edit, max_size=4),
+    st.lists(st.one_of(_edit, _photo), max_size=5),
     st.lists(_move, max_size=2),
-    st.lists(_edit, max_size=3),
+    st.lists(st.one_of(_edit, _photo), max_size=3),
 )
 
 
+def _photo_step(s: Any, a: Activity, action: str) -> None:
+    """What a push or an upload does to an activity's photos, through the ORM."""
+    photos = s.scalars(select(Evidence).where(Evidence.activity_id == a.id)).all()
+    if action in ("stored", "pending"):
+        s.add(
+            Evidence(
+                id=uuid.uuid4(),
+                activity_id=a.id,
+                unit_id=a.unit_id,
+                sha256=f"{len(photos):064x}",
+                size=1,
+                content_type="image/jpeg",
+                width=1,
+                height=1,
+                stored=action == "stored",
+                change_seq=allocate(s)[0],
+            )
+        )
+        return
+    for e in photos:
+        if action == "store" and not e.stored and e.deleted_at is None:
+            e.stored = True
+            return
+        if action == "delete" and e.deleted_at is None:
+            e.deleted_at = utcnow()
+            return
+        if action == "restore" and e.deleted_at is not None:
+            e.deleted_at = None
+            return
+
+
 def test_random_changes_keep_the_totals_exact(app, tree):
-    """Random sequences of creations (both paths), edits of every field, moves in the
-    tree and refreshes, on one database across examples: after every refresh, the tables
-    equal a rebuild from scratch."""
+    """Random sequences of creations (both paths), edits of every field, photos added,
+    stored, deleted and restored, moves in the tree and refreshes, on one database across
+    examples: after every refresh, the tables equal a rebuild from scratch."""
     with app.app_context():
         s = db.session
         _exact("built")
@@ -701,7 +750,15 @@ def test_random_changes_keep_the_totals_exact(app, tree):
             s.commit()
             _exact(repr(phases))
             for step in [*edits, *[("move", *m[1:]) for m in moved], *more]:
-                if step[0] == "edit":
+                if step[0] == "photo":
+                    _, i, action, now = step
+                    ids = s.scalars(
+                        select(Activity.id).order_by(Activity.created_at.desc()).limit(4)
+                    ).all()
+                    _photo_step(s, s.get(Activity, ids[i % len(ids)]), action)
+                    if now:
+                        s.commit()
+                elif step[0] == "edit":
                     _, i, field, n, now = step
                     # One of the latest few: the pool grows across examples.
                     ids = s.scalars(
@@ -805,3 +862,56 @@ def test_one_activity_opens_for_every_reader_whose_scope_held_it_that_day(app, t
     assert own.status_code == 200 and "/review/" not in own.get_data(as_text=True)
     assert signed_in(app, "bithu-a1").get(f"/reports/activity/{august}").status_code == 404
     assert signed_in(app, "member-a1").get(f"/reports/activity/{august}").status_code == 404
+
+
+@pytest.mark.postgresql_only
+def test_a_photo_deleted_while_another_is_stored_leaves_the_activity_proven(app, tree):
+    """Two writers of one activity's photos at once: one stores photo 1 (not committed
+    yet), the other deletes photo 2. The second waits for the first's lock on the
+    activity and then sees photo 1 stored, so the activity stays proven (had it read the
+    photos without waiting, it would have found none and cleared the flag)."""
+    with app.app_context():
+        a1 = db.session.get(Unit, tree["A1"])
+        act = f.activity(a1, date(2026, 9, 10), status="submitted")
+        db.session.commit()
+        one, two = uuid.uuid4(), uuid.uuid4()
+        for photo_id, stored in ((one, False), (two, True)):
+            db.session.add(
+                Evidence(
+                    id=photo_id,
+                    activity_id=act.id,
+                    unit_id=a1.id,
+                    sha256=photo_id.hex * 2,
+                    size=1,
+                    content_type="image/jpeg",
+                    width=1,
+                    height=1,
+                    stored=stored,
+                    change_seq=allocate(db.session)[0],
+                )
+            )
+        db.session.commit()
+        assert db.session.get(Activity, act.id).proven is True
+        engine = db.engine
+        first = Session(engine)
+        first.get(Evidence, one).stored = True
+        first.flush()  # settled: holds the activity's lock, not committed
+        done = threading.Event()
+
+        def delete_two() -> None:
+            second = Session(engine)
+            second.get(Evidence, two).deleted_at = utcnow()
+            second.commit()
+            second.close()
+            done.set()
+
+        thread = threading.Thread(target=delete_two)
+        thread.start()
+        assert not done.wait(1.0)  # waiting for the activity
+        first.commit()
+        first.close()
+        thread.join(10)
+        assert done.is_set()
+        db.session.expire_all()
+        assert db.session.get(Activity, act.id).proven is True
+        _exact("after both")
