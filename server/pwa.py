@@ -8,9 +8,11 @@ number, and a changed file can never be served from a stale cache as the current
 What is served is the build (``build/pwa/``, made by ``scripts/build_pwa.mjs`` from
 ``pwa/``, run by ``make install``/``make run``/``make test``): a few bundled files instead of
 twenty modules, which on 2G is the difference between offline-ready in 11 s and in 5 s. Its
-``shell.json`` says what the worker precaches. Without a build, or with one older than a
-source file (someone edited ``pwa/`` and did not rebuild), the sources are served as they
-are: slower on 2G, never stale.
+``shell.json`` says what the worker precaches before it installs (``precache``) and what it
+fetches into the same cache once it controls the page (``later``: the photo code, decision
+190; each round of install fetches is another 800 ms on 2G). Without a build, or with one
+older than a source file (someone edited ``pwa/`` and did not rebuild), the sources are
+served as they are: slower on 2G, never stale.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ PWA = Path(__file__).resolve().parent.parent / "pwa"
 BUILD = PWA.parent / "build" / "pwa"
 #: Not part of the precached shell: the worker itself.
 _NOT_SHELL = ("js/sw/",)
+#: Without a build: the modules the worker fetches once it controls the page, not at
+#: install (the build's ``later``, made from its import graph; decision 190).
+_LATER = ("js/photo/",)
 
 bp = Blueprint("pwa", __name__, url_prefix="/app")
 
@@ -86,16 +91,13 @@ def _rules_json() -> bytes:
     return json.dumps(phone_rules(), ensure_ascii=False, sort_keys=True).encode()
 
 
-def shell_files(root: Path) -> list[str]:
-    """The shell's files, as paths relative to ``/app/``: the build's list, or every file."""
+def _listed(root: Path) -> dict | None:
     listed = root / "shell.json"
-    if listed.is_file():
-        # The bundle and its chunks, and what every page load asks for (the manifest and
-        # the SVG icon: without them a repeat visit would cost their 304s); not the
-        # unbundled modules copied beside it (tests and people import those, the app does
-        # not; the worker keeps them once fetched through it) nor the PNG icons.
-        precache = json.loads(listed.read_text(encoding="utf-8"))["precache"]
-        return sorted({*precache, "manifest.webmanifest", "icon.svg"})
+    return json.loads(listed.read_text(encoding="utf-8")) if listed.is_file() else None
+
+
+def _app_files(root: Path) -> list[str]:
+    """Without a build: every file the app may load (sorted), the worker and page aside."""
     names = sorted(
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
@@ -108,6 +110,28 @@ def shell_files(root: Path) -> list[str]:
         for n in names
         if not n.startswith(_NOT_SHELL) and n != "index.html" and not n.endswith(".png")
     ]
+
+
+def shell_files(root: Path) -> list[str]:
+    """The shell's files, as paths relative to ``/app/``: what the worker caches before it
+    installs. The build's list, or every file but the photo code."""
+    listed = _listed(root)
+    if listed is not None:
+        # The bundle and its chunks, and what every page load asks for (the manifest and
+        # the SVG icon: without them a repeat visit would cost their 304s); not the
+        # unbundled modules copied beside it (tests and people import those, the app does
+        # not; the worker keeps them once fetched through it) nor the PNG icons.
+        return sorted({*listed["precache"], "manifest.webmanifest", "icon.svg"})
+    return [n for n in _app_files(root) if not n.startswith(_LATER)]
+
+
+def later_files(root: Path) -> list[str]:
+    """What the worker fetches into its cache once it controls the page (decision 190):
+    the build's ``later`` (a build from before it has none), or the photo modules."""
+    listed = _listed(root)
+    if listed is not None:
+        return sorted(listed.get("later", []))
+    return [n for n in _app_files(root) if n.startswith(_LATER)]
 
 
 def shell_version(root: Path) -> str:
@@ -159,8 +183,12 @@ def shell() -> Response:
 def worker() -> Response:
     root = _root()
     urls = ["/app/", "/app/rules.json", *(f"/app/{n}" for n in shell_files(root))]
+    later = [f"/app/{n}" for n in later_files(root)]
     version = json.dumps(shell_version(root))
-    head = f"const VERSION = {version};\nconst SHELL = {json.dumps(urls)};\n"
+    head = (
+        f"const VERSION = {version};\nconst SHELL = {json.dumps(urls)};\n"
+        f"const LATER = {json.dumps(later)};\n"
+    )
     body = head + (root / "js" / "sw" / "sw.js").read_text(encoding="utf-8")
     resp = Response(body, content_type="text/javascript; charset=utf-8")
     resp.headers["Service-Worker-Allowed"] = "/app/"

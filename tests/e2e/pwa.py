@@ -54,11 +54,30 @@ def sync_once(page: Any) -> None:
     synced(page)
 
 
+#: What the worker the server serves precaches at install (SHELL), fetches once it
+#: controls the page (LATER: the photo code, decision 190), and its cache (from VERSION).
+WORKER_LISTS = """fetch('/app/sw.js', {cache: 'no-store'}).then(r => r.text()).then(t => ({
+  cache: 'sodoan-shell-' + JSON.parse(t.match(/const VERSION = (".*?");/)[1]),
+  shell: JSON.parse(t.match(/const SHELL = (\\[.*?\\]);/)[1]),
+  later: JSON.parse((t.match(/const LATER = (\\[.*?\\]);/) || [0, '[]'])[1]),
+}))"""
+
+#: Whether every later file is in the worker's cache (the worker fetches them after
+#: activation; a photo test that goes offline right after ``ready`` needs them).
+LATER_CACHED = f"""{WORKER_LISTS}.then(async w => {{
+  if (!(await caches.has(w.cache))) return false;
+  const cache = await caches.open(w.cache);
+  return (await Promise.all(w.later.map(u => cache.match(u)))).every(Boolean);
+}})"""
+
+
 def ready(page: Any, base: str) -> None:
-    """First visit: the shell is installed and controls the page."""
+    """First visit: the shell is installed and controls the page, and the files it fetches
+    once it does (the photo code) are in its cache too."""
     page.goto(base + "/app/")
     until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
     until(page, "caches.keys().then(k => k.some(n => n.startsWith('sodoan-shell-')))")
+    until(page, LATER_CACHED)
     # The tests read the phone's store through the app's unbundled modules, which the built
     # app does not precache (decision 160): loaded once online, through the worker, they
     # are kept for offline too, as for a person debugging.

@@ -227,7 +227,8 @@ def test_photo_code_is_not_part_of_the_first_visit(world, live_server, phone_pag
     assert page.evaluate(loaded) == []  # the list does not need it
     page.click("nav a[href='#/new']")
     page.wait_for_selector("#photos[data-ready]")  # loaded now, with the form
-    # …and offline too: the worker precached it with the shell.
+    # …and offline too: the worker fetched it into its cache once it controlled the page
+    # (not at install, decision 190).
     assert page.evaluate(
         "caches.keys().then(ks => caches.open(ks.find(k => k.startsWith('sodoan-shell-'))))"
         ".then(c => c.keys())"

@@ -57,6 +57,42 @@ def test_the_worker_precaches_the_builds_list_and_content_named_files_are_immuta
     assert copy.status_code == 200 and "no-cache" in copy.headers["Cache-Control"]
 
 
+def _lists(worker: str) -> tuple[list[str], list[str]]:
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", worker).group(1))
+    later = json.loads(re.search(r"const LATER = (\[.*?\]);", worker).group(1))
+    return shell, later
+
+
+def test_the_photo_chunks_are_fetched_after_install_not_precached(app, client, tmp_path):
+    """Decision 190: the build's ``later`` (chunks only the photo code reaches) is not in
+    the install's SHELL but in LATER; a build from before it has none."""
+    _build(tmp_path)
+    (tmp_path / "js" / "chunks" / "photos-BBBB.js").write_text("export const p = 1;")
+    (tmp_path / "shell.json").write_text(
+        json.dumps({"precache": ["js/chunks/main-AAAA.js"], "later": ["js/chunks/photos-BBBB.js"]})
+    )
+    app.config["PWA_DIR"] = str(tmp_path)
+    shell, later = _lists(client.get("/app/sw.js").get_data(as_text=True))
+    assert "/app/js/chunks/main-AAAA.js" in shell
+    assert "/app/js/chunks/photos-BBBB.js" not in shell
+    assert later == ["/app/js/chunks/photos-BBBB.js"]
+
+    (tmp_path / "shell.json").write_text(json.dumps({"precache": ["js/chunks/main-AAAA.js"]}))
+    assert _lists(client.get("/app/sw.js").get_data(as_text=True))[1] == []
+
+
+def test_without_a_build_the_photo_modules_are_fetched_after_install(app, client, tmp_path):
+    _build(tmp_path)
+    (tmp_path / "shell.json").unlink()
+    (tmp_path / "js" / "photo").mkdir()
+    (tmp_path / "js" / "photo" / "photos.js").write_text("export const p = 1;")
+    app.config["PWA_DIR"] = str(tmp_path)
+    shell, later = _lists(client.get("/app/sw.js").get_data(as_text=True))
+    assert "/app/js/shared/db.js" in shell
+    assert not [u for u in shell if "/js/photo/" in u]
+    assert later == ["/app/js/photo/photos.js"]
+
+
 def test_only_the_inlined_stylesheet_is_allowed_by_its_hash(app, client, tmp_path):
     _build(tmp_path)
     app.config["PWA_DIR"] = str(tmp_path)

@@ -1,5 +1,5 @@
-// The service worker (a module; the server puts VERSION and SHELL above this line, see
-// server/pwa.py). The app shell, versioned and precached, is served from cache first so
+// The service worker (a module; the server puts VERSION, SHELL and LATER above this line,
+// see server/pwa.py). The app shell, versioned and precached, is served from cache first so
 // every screen opens with no network; the API is never cached. A new version waits until
 // the person chooses to apply it ("Có phiên bản mới"), so nothing changes under a half-
 // typed entry. Where the browser has Background Sync, it syncs here with no page open,
@@ -7,7 +7,7 @@
 
 import { syncNow } from "./js/shared/sync.js";
 
-/* global VERSION, SHELL */
+/* global VERSION, SHELL, LATER */
 const CACHE = `sodoan-shell-${VERSION}`;
 
 self.addEventListener("install", (event) => {
@@ -17,14 +17,37 @@ self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
 });
 
+// The photo code's chunks (LATER, decision 190): not needed to open the app, so not part of
+// install, where on 2G they cost one more 800 ms round trip before the worker controls the
+// page. Fetched into the same cache once it does, one by one: one that fails is fetched on
+// first use instead, and kept then (the fetch handler below), so it never breaks the worker.
+function fetchLater() {
+  return caches
+    .open(CACHE)
+    .then((cache) =>
+      Promise.all(LATER.map((url) => cache.match(url).then((hit) => hit || cache.add(url)).catch(() => {}))),
+    )
+    .catch(() => {});
+}
+
 self.addEventListener("activate", (event) => {
-  // Delete only our own stale shells.
+  // Delete only our own stale shells, and take the open pages at once. The later chunks
+  // are fetched after that, outside waitUntil: the standard holds the page's requests (the
+  // API, a screen's chunk) until activation ends, and on 2G that fetch takes seconds, or
+  // hangs when the link drops (Chromium does not hold them; others may). A worker stopped
+  // before it is done (Chromium stops one idle for 30 s) leaves the rest to first use.
   event.waitUntil(
-    caches.keys().then((keys) =>
-      Promise.all(
-        keys.filter((k) => k.startsWith("sodoan-shell-") && k !== CACHE).map((k) => caches.delete(k)),
-      ),
-    ).then(() => self.clients.claim()),
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys.filter((k) => k.startsWith("sodoan-shell-") && k !== CACHE).map((k) => caches.delete(k)),
+        ),
+      )
+      .then(() => self.clients.claim())
+      .then(() => {
+        fetchLater();
+      }),
   );
 });
 
