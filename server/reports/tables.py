@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..formatting import vn_date, vn_datetime
+from ..formatting import moment, vn_date, vn_datetime
 from ..i18n import N_, pick
 from ..models import STATUS_LABELS, Activity, Unit
 from .columns import Cell, Column, Listing, Spec, quantity_columns
@@ -342,7 +342,6 @@ COMPLETENESS = Spec(
             lambda b: b.parent.name if b.parent else "",
             N_("Đơn vị cấp trên"),
             sort="parent",
-            export=False,
         ),
         Column(
             "Số hoạt động",
@@ -372,7 +371,8 @@ COMPLETENESS = Spec(
         ),
         Column(
             "Điện thoại đồng bộ lần cuối",
-            lambda b: vn_datetime(b.last_sync),
+            # On the page in its language (the export's cell is the time itself).
+            lambda b: moment(b.last_sync),
             N_("Điện thoại đồng bộ lần cuối"),
             css="nowrap",
             sheet=lambda b: b.last_sync,

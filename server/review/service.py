@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -43,12 +44,15 @@ ALLOWED_FROM = {
 
 
 class ReviewError(ValueError):
-    """A decision that cannot be taken; ``message`` is Vietnamese, for the reviewer."""
+    """A decision that cannot be taken; ``message`` is the catalogue's Vietnamese msgid,
+    for the reviewer, with ``params`` to fill in after translation (a message formatted
+    before would have no entry in the catalogue)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
         self.code = code
         self.message = message
+        self.params = params
 
 
 @dataclass
@@ -65,7 +69,10 @@ def clean_comment(comment: str | None) -> str:
         raise ReviewError("comment_required", N_("Cần ghi nhận xét khi trả lại hoạt động."))
     if len(text) > MAX_COMMENT:
         raise ReviewError(
-            "comment_too_long", f"Nhận xét dài quá {MAX_COMMENT} ký tự ({len(text)})."
+            "comment_too_long",
+            N_("Nhận xét dài quá %(max)s ký tự (%(n)s)."),
+            max=MAX_COMMENT,
+            n=len(text),
         )
     return text
 

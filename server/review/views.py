@@ -195,7 +195,7 @@ def _take(ids: list[uuid.UUID], decision: str, comment: str | None = None):
         db.session.rollback()
         if exc.code == "not_found":
             abort(404)
-        flash(_(exc.message), "error")
+        flash(_(exc.message, **exc.params), "error")
         return None
     db.session.commit()
     return outcome

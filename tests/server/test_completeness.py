@@ -14,6 +14,7 @@ from server.models import Activity, AuditEvent, Device, ReportingSchedule, Unit,
 from server.reports import periods
 from server.reports.completeness import completeness
 from tests import factories as f
+from tests.server import htmltables
 from tests.world import activity_record, signed_in
 
 OCTOBER = periods.month(2026, 10)
@@ -147,7 +148,9 @@ def test_completeness_stays_within_scope(app, branches):
     province = signed_in(app, "tinh")
     csv = province.get(f"/reports/{branches['P']}/export.csv?p=2026-10&table=completeness")
     lines = csv.data.decode("utf-8").splitlines()
-    assert lines[0].startswith("\ufeffChi đoàn,Số hoạt động,Tình trạng")
+    # The parent beside each branch, as on the page: branch names repeat across communes.
+    assert lines[0].startswith("\ufeffChi đoàn,Đơn vị cấp trên,Số hoạt động,Tình trạng")
+    assert any(line.startswith("Chi đoàn b1,Đoàn xã B,1,") for line in lines)
     assert len(lines) == 1 + 5 + 1
 
 
@@ -215,4 +218,20 @@ def test_each_branch_is_judged_by_the_nearest_schedule_above_it(app, branches):
         assert a2.label == "Đã báo cáo đúng hạn (hạn 25/11/2026)"
     province = signed_in(app, "tinh")
     csv = province.get(f"/reports/{branches['P']}/export.csv?p=2026-10&table=completeness")
-    assert "Chi đoàn a2,1,Đã báo cáo đúng hạn (hạn 25/11/2026)" in csv.data.decode("utf-8")
+    assert "Chi đoàn a2,Đoàn xã A,1,Đã báo cáo đúng hạn (hạn 25/11/2026)" in csv.data.decode(
+        "utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("vi", "16:00 01/10/2026"), ("en", "16:00, 1 Oct 2026")]
+)
+def test_the_last_sync_is_written_in_the_pages_language(app, branches, language, shown):
+    """a4's phone last synced on 01/10 at 09:00 UTC, 16:00 in Vietnam (an English page
+    showed it the Vietnamese way)."""
+    staff = signed_in(app, "canbo-a")
+    page = staff.get(f"/reports/{branches['A']}/completeness?p=2026-10&lang={language}")
+    sections = htmltables.table(page.get_data(as_text=True), "branches")
+    rows = [r for section in sections for r in section.texts()]
+    a4 = next(r for r in rows if r and r[0].startswith("Chi đoàn a4"))
+    assert shown in a4

@@ -195,3 +195,23 @@ def test_an_export_cut_at_its_limit_says_so_in_its_totals(world, monkeypatch):
     cut = staff.get("/review/export.csv").data.decode()
     assert cut.count("\r\n") == 1 + 2 + 1
     assert cut.rstrip().splitlines()[-1].startswith("2 hoạt động đầu tiên — còn nữa")
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("vi", "Nhận xét dài quá 1000 ký tự (1001)."),
+        ("en", "The comment is longer than 1000 characters (1001)."),
+    ],
+)
+def test_a_refused_comment_is_said_in_the_pages_language(app, language, said):
+    """The service's refusal is a catalogue entry filled in after translation (it was
+    formatted first, so no catalogue had it and English pages showed Vietnamese)."""
+    from flask_babel import gettext
+
+    from server.review.service import ReviewError, clean_comment
+
+    with app.test_request_context(f"/?lang={language}"):
+        with pytest.raises(ReviewError) as caught:
+            clean_comment("x" * 1001)
+        assert gettext(caught.value.message, **caught.value.params) == said
