@@ -46,6 +46,12 @@ class Column:
     #: In the exports too (False: a reading aid of the page, such as a rate).
     export: bool = True
 
+    @property
+    def classes(self) -> str:
+        """The page cell's CSS classes (figures right-aligned), for its heading, cells and
+        totals alike."""
+        return " ".join((["num"] if self.num else []) + ([self.css] if self.css else []))
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -74,8 +80,7 @@ class Spec:
         label of every cell in the template was half its rendering time."""
         out = []
         for i, c in enumerate(self.on_page):
-            names = (["num"] if c.num else []) + ([c.css] if c.css else [])
-            attrs = Markup(' class="{}"').format(" ".join(names)) if names else Markup("")
+            attrs = Markup(' class="{}"').format(c.classes) if c.classes else Markup("")
             if i:  # the first cell names the row; the others are labelled on a phone
                 attrs += Markup(' data-label="{}"').format(gettext(c.page))
             out.append((c, Markup("<td{}>").format(attrs)))
